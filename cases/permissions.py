@@ -1,0 +1,79 @@
+"""The one access policy. Every page, API view and job asks here; none decides for itself.
+
+Who sees which cases: clerks, handlers and division heads see their own division's cases
+(and a handler also the cases they handle in another division; a head also the divisions
+they head or act for); the tracking officer, court leadership, integrations and admins see
+every case of their court.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import Case, Division, User
+from .roles import Role
+
+
+def is_court_wide(user: User) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.has_role(*Role.COURT_WIDE))
+
+
+def headed_division_ids(user: User) -> set[int]:
+    """Divisions the user heads, or stands in for as acting head (any time)."""
+    return set(Division.objects.filter(Q(head=user) | Q(acting_head=user)).values_list("id", flat=True))
+
+
+def visible_divisions(user: User) -> QuerySet[Division]:
+    if not user.is_authenticated or not user.is_active:
+        return Division.objects.none()
+    if is_court_wide(user):
+        return Division.objects.all()
+    ids = headed_division_ids(user)
+    if user.division_id:
+        ids.add(user.division_id)
+    return Division.objects.filter(id__in=ids)
+
+
+def visible_cases(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """The cases `user` may see."""
+    qs = Case.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if is_court_wide(user):
+        return qs
+    ids = headed_division_ids(user)
+    if user.division_id:
+        ids.add(user.division_id)
+    return qs.filter(Q(division_id__in=ids) | Q(handler=user))
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    return visible_cases(user, Case.objects.filter(pk=case.pk)).exists()
+
+
+def can_register_cases(user: User) -> bool:
+    return user.is_active and user.has_role(Role.CLERK, Role.INTEGRATION, Role.ADMIN)
+
+
+def can_edit_case(user: User, case: Case) -> bool:
+    """Clerks update their division's cases; handlers their own; heads their division's;
+    integrations and admins any case."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_role(Role.INTEGRATION, Role.ADMIN):
+        return True
+    if user.has_role(Role.CLERK) and case.division_id == user.division_id:
+        return True
+    if user.has_role(Role.HANDLER) and case.handler_id == user.id:
+        return True
+    return user.has_role(Role.DIVISION_HEAD) and case.division_id in headed_division_ids(user)
+
+
+def can_reassign_division(user: User, division: Division) -> bool:
+    """A division head moves a departing handler's cases; admins too."""
+    return user.has_role(Role.ADMIN) or (user.has_role(Role.DIVISION_HEAD) and division.id in headed_division_ids(user))
+
+
+def can_manage_organisation(user: User) -> bool:
+    """Divisions and staff: integrations (syncing the org chart) and admins."""
+    return user.is_active and user.has_role(Role.INTEGRATION, Role.ADMIN)

@@ -1,0 +1,402 @@
+"""Writes to the case register. Every change to a case goes through `change_case` (or the
+thin named helpers over it), which validates the whole new state, saves it and records one
+CaseEvent per kind of change, in one transaction. Nothing here runs from a signal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import case_numbers
+from .models import (
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseStatus,
+    Court,
+    Division,
+    EventKind,
+    Procedure,
+    User,
+)
+
+# Fields a person or an integration may set on a case.
+EDITABLE_FIELDS = (
+    "case_number",
+    "procedure",
+    "cause",
+    "parties",
+    "filed_on",
+    "division",
+    "handler",
+    "clerk",
+    "status",
+    "closed_on",
+    "closure_method",
+    "business_environment",
+    "external_id",
+)
+DETAIL_FIELDS = ("cause", "parties", "clerk", "business_environment", "external_id")
+
+
+def default_procedure(type_code: str) -> str:
+    """The procedure a new case of this type starts in unless told otherwise."""
+    stage = case_numbers.CASE_TYPES[type_code].stage
+    if stage == case_numbers.Stage.SPECIAL:
+        return Procedure.SPECIAL
+    if type_code in ("民初", "刑初", "行初", "行赔初", "民终", "刑终", "行终", "民再", "刑再", "行再"):
+        return Procedure.ORDINARY
+    return Procedure.OTHER
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a field value for the event log."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Division):
+        return value.code
+    if isinstance(value, User):
+        return value.username
+    return value
+
+
+def _snapshot(case: Case, fields) -> dict[str, Any]:
+    out = {}
+    for name in fields:
+        if name in ("division", "handler", "clerk"):
+            out[name] = _plain(getattr(case, name)) if getattr(case, f"{name}_id") else None
+        else:
+            out[name] = _plain(getattr(case, name))
+    return out
+
+
+def _validate(case: Case, today: dt.date) -> None:
+    """Validate the whole state of a case; raise one ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    try:
+        number = case_numbers.parse(case.case_number)
+    except ValidationError as exc:
+        add("case_number", exc.messages[0])
+        number = None
+    if number is not None:
+        case.case_number = number.normal
+        case.year, case.court_code, case.case_type, case.seq = (
+            number.year,
+            number.court_code,
+            number.type_code,
+            number.seq,
+        )
+        case.category = number.case_type.category
+        case.stage = number.case_type.stage
+        if case.court_id and number.court_code != case.court.code:
+            add(
+                "case_number",
+                _(
+                    "The court code %(got)s is not this court's (%(expected)s). "
+                    "Expected form: （2024）%(expected)s民初1234号"
+                )
+                % {"got": number.court_code, "expected": case.court.code},
+            )
+    if case.filed_on is None:
+        add("filed_on", _("Enter the filing date."))
+    elif case.filed_on > today:
+        add("filed_on", _("The filing date cannot be in the future."))
+    elif number is not None and not (number.year - 1 <= case.filed_on.year <= number.year + 1):
+        # A case is numbered in the year it is filed; allow the turn of the year.
+        add(
+            "filed_on",
+            _("The filing date %(date)s does not match the year %(year)s in the case number.")
+            % {"date": case.filed_on.isoformat(), "year": number.year},
+        )
+    if case.status not in CaseStatus.values:
+        add("status", _("Unknown status."))
+    if case.procedure not in Procedure.values:
+        add("procedure", _("Unknown procedure."))
+    if case.status == CaseStatus.CLOSED:
+        if case.closed_on is None:
+            add("closed_on", _("A closed case needs its closing date."))
+        elif case.filed_on and case.closed_on < case.filed_on:
+            add("closed_on", _("The closing date cannot be before the filing date."))
+        elif case.closed_on > today:
+            add("closed_on", _("The closing date cannot be in the future."))
+        if not case.closure_method:
+            add("closure_method", _("A closed case needs its closure method."))
+    else:
+        if case.closed_on is not None:
+            add("closed_on", _("Only a closed case has a closing date."))
+        if case.closure_method:
+            add("closure_method", _("Only a closed case has a closure method."))
+    if case.division_id is None:
+        add("division", _("Choose the division."))
+    elif case.court_id and case.division.court_id != case.court_id:
+        add("division", _("This division belongs to another court."))
+    for role_field in ("handler", "clerk"):
+        person = getattr(case, role_field) if getattr(case, f"{role_field}_id") else None
+        if person is not None and not person.is_active:
+            add(role_field, _("%(name)s is no longer active.") % {"name": person})
+    if case.external_id == "":
+        case.external_id = None
+    if case.case_number and not errors.get("case_number") and case.court_id:
+        clash = Case.objects.filter(court_id=case.court_id, case_number=case.case_number)
+        if case.pk:
+            clash = clash.exclude(pk=case.pk)
+        if clash.exists():
+            add("case_number", _("Case %(number)s is already registered.") % {"number": case.case_number})
+    if case.external_id:
+        clash = Case.objects.filter(external_id=case.external_id)
+        if case.pk:
+            clash = clash.exclude(pk=case.pk)
+        if clash.exists():
+            add("external_id", _("Another case already has this external id."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save(case: Case) -> None:
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:
+        # A concurrent writer won the race that _validate checked for.
+        raise ValidationError(
+            {"case_number": [_("This case was registered at the same moment by someone else; reload and try again.")]}
+        ) from exc
+
+
+@transaction.atomic
+def register_case(
+    actor: User | None,
+    *,
+    court: Court | None = None,
+    links: list[tuple[Case, str]] = (),
+    today: dt.date | None = None,
+    **data: Any,
+) -> Case:
+    """Register a new case. `data` holds EDITABLE_FIELDS; a case may arrive already closed."""
+    today = today or timezone.localdate()
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    court = court or Court.default()
+    case = Case(court=court, status=CaseStatus.OPEN, closure_method="")
+    for name, value in data.items():
+        if value is None and name in ("cause", "parties", "closure_method", "case_number", "procedure"):
+            value = ""
+        setattr(case, name, value)
+    if not data.get("procedure"):
+        try:
+            case.procedure = default_procedure(case_numbers.parse(case.case_number).type_code)
+        except ValidationError:
+            case.procedure = Procedure.OTHER
+    _validate(case, today)
+    case.set_lines()
+    _save(case)
+    CaseEvent.objects.create(
+        case=case,
+        kind=EventKind.REGISTERED,
+        actor=actor,
+        effective_on=case.filed_on,
+        after=_snapshot(case, EDITABLE_FIELDS),
+    )
+    if case.status == CaseStatus.SUSPENDED:
+        CaseEvent.objects.create(case=case, kind=EventKind.SUSPENDED, actor=actor, effective_on=today)
+    if case.status == CaseStatus.CLOSED:
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.CLOSED,
+            actor=actor,
+            effective_on=case.closed_on,
+            after=_snapshot(case, ("closed_on", "closure_method")),
+        )
+    for target, kind in links:
+        link_cases(actor, case, target, kind)
+    return case
+
+
+def _event_kinds(before: Case, changes: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    """Which events a set of changes makes, with the fields each one records."""
+    changed = set(changes)
+    kinds: list[tuple[str, tuple[str, ...]]] = []
+    if "case_number" in changed:
+        kinds.append((EventKind.NUMBER_CORRECTED, ("case_number",)))
+    if "filed_on" in changed:
+        kinds.append((EventKind.FILING_DATE_CORRECTED, ("filed_on",)))
+    if "procedure" in changed:
+        kinds.append((EventKind.PROCEDURE_CHANGED, ("procedure",)))
+    moved = tuple(f for f in ("division", "handler") if f in changed)
+    if moved:
+        kinds.append((EventKind.TRANSFERRED, moved))
+    details = tuple(f for f in DETAIL_FIELDS if f in changed)
+    if details:
+        kinds.append((EventKind.UPDATED, details))
+    if "status" in changed:
+        old, new = before.status, changes["status"]
+        closing = ("status", "closed_on", "closure_method")
+        if new == CaseStatus.CLOSED:
+            kinds.append((EventKind.CLOSED, closing))
+        elif old == CaseStatus.CLOSED:
+            kinds.append((EventKind.REOPENED, closing))
+        elif new == CaseStatus.SUSPENDED:
+            kinds.append((EventKind.SUSPENDED, ("status",)))
+        else:
+            kinds.append((EventKind.RESUMED, ("status",)))
+    elif {"closed_on", "closure_method"} & changed:
+        kinds.append((EventKind.UPDATED, tuple(f for f in ("closed_on", "closure_method") if f in changed)))
+    return kinds
+
+
+@transaction.atomic
+def change_case(
+    actor: User | None,
+    case: Case,
+    changes: Mapping[str, Any],
+    *,
+    effective_on: dt.date | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> list[CaseEvent]:
+    """Apply `changes` (EDITABLE_FIELDS) to `case`, validate, save and record the events.
+
+    Values equal to the current ones are ignored, so sending the same data twice records
+    nothing. Returns the events written (empty when nothing changed).
+    """
+    today = today or timezone.localdate()
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    case = Case.objects.select_for_update().select_related("court", "division", "handler", "clerk").get(pk=case.pk)
+    before = Case.objects.select_related("division", "handler", "clerk").get(pk=case.pk)
+    real: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "case_number" and value is not None:
+            value = case_numbers.normalise(value)
+        if name == "closure_method" and value is None:
+            value = ""
+        if name == "external_id" and value == "":
+            value = None
+        current = getattr(case, f"{name}_id") if name in ("division", "handler", "clerk") else getattr(case, name)
+        compare = value.pk if hasattr(value, "pk") else value
+        if compare != current:
+            real[name] = value
+    if not real:
+        return []
+    for name, value in real.items():
+        setattr(case, name, value)
+    _validate(case, today)
+    case.set_lines()
+    _save(case)
+    events = []
+    for kind, fields in _event_kinds(before, real):
+        if kind == EventKind.CLOSED:
+            when = case.closed_on
+        elif kind == EventKind.FILING_DATE_CORRECTED:
+            when = case.filed_on
+        else:
+            when = effective_on or today
+        events.append(
+            CaseEvent.objects.create(
+                case=case,
+                kind=kind,
+                actor=actor,
+                effective_on=when,
+                note=note,
+                before=_snapshot(before, fields),
+                after=_snapshot(case, fields),
+            )
+        )
+    return events
+
+
+def _require_status(case: Case, allowed: set[str], message: str) -> None:
+    if case.status not in allowed:
+        raise ValidationError({"status": [message]})
+
+
+def suspend_case(actor: User | None, case: Case, *, on: dt.date | None = None, note: str = "") -> list[CaseEvent]:
+    _require_status(case, {CaseStatus.OPEN}, _("Only an open case can be suspended."))
+    return change_case(actor, case, {"status": CaseStatus.SUSPENDED}, effective_on=on, note=note)
+
+
+def resume_case(actor: User | None, case: Case, *, on: dt.date | None = None, note: str = "") -> list[CaseEvent]:
+    _require_status(case, {CaseStatus.SUSPENDED}, _("Only a suspended case can be resumed."))
+    return change_case(actor, case, {"status": CaseStatus.OPEN}, effective_on=on, note=note)
+
+
+def close_case(
+    actor: User | None, case: Case, *, closed_on: dt.date, closure_method: str, note: str = ""
+) -> list[CaseEvent]:
+    _require_status(case, {CaseStatus.OPEN, CaseStatus.SUSPENDED}, _("This case is already closed."))
+    return change_case(
+        actor, case, {"status": CaseStatus.CLOSED, "closed_on": closed_on, "closure_method": closure_method}, note=note
+    )
+
+
+def reopen_case(actor: User | None, case: Case, *, note: str) -> list[CaseEvent]:
+    """Undo a closing recorded in error. Follow-on proceedings are new, linked cases."""
+    _require_status(case, {CaseStatus.CLOSED}, _("Only a closed case can be reopened."))
+    if not note.strip():
+        raise ValidationError({"note": [_("Say why the closing was recorded in error.")]})
+    return change_case(actor, case, {"status": CaseStatus.OPEN, "closed_on": None, "closure_method": ""}, note=note)
+
+
+def transfer_case(
+    actor: User | None,
+    case: Case,
+    *,
+    division: Division | None = None,
+    handler: User | None = None,
+    on: dt.date | None = None,
+    note: str = "",
+) -> list[CaseEvent]:
+    changes: dict[str, Any] = {}
+    if division is not None:
+        changes["division"] = division
+    if handler is not None:
+        changes["handler"] = handler
+    if not changes:
+        raise ValidationError({"division": [_("Choose a new division or handler.")]})
+    return change_case(actor, case, changes, effective_on=on, note=note)
+
+
+def change_procedure(
+    actor: User | None, case: Case, *, procedure: str, on: dt.date | None = None, note: str = ""
+) -> list[CaseEvent]:
+    """E.g. simple → ordinary (简转普). The filing date, and so every line, stays."""
+    return change_case(actor, case, {"procedure": procedure}, effective_on=on, note=note)
+
+
+@transaction.atomic
+def link_cases(actor: User | None, case: Case, target: Case, kind: str) -> CaseLink:
+    if case.pk == target.pk:
+        raise ValidationError({"target": [_("A case cannot be linked to itself.")]})
+    link, created = CaseLink.objects.get_or_create(case=case, target=target, kind=kind)
+    if created:
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.LINKED,
+            actor=actor,
+            effective_on=timezone.localdate(),
+            after={"kind": kind, "target": target.case_number},
+        )
+    return link
+
+
+@transaction.atomic
+def reassign_cases(actor: User | None, cases, handler: User, note: str = "") -> int:
+    """Move open cases to another handler, one event each (a departing judge's docket)."""
+    moved = 0
+    for case in cases.select_related("court", "division", "handler", "clerk"):
+        if change_case(actor, case, {"handler": handler}, note=note):
+            moved += 1
+    return moved
