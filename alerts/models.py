@@ -1,0 +1,561 @@
+"""The escalation engine's state: alerts, notifications, clearance plans, weekly dispatch
+lists and the record of every job run.
+
+State changes are rows (healthchecks' Flip pattern): the daily job writes an Alert when a case
+reaches a level and a Notification for each person who must hear of it; delivery is a separate
+step that claims rows with a conditional UPDATE. Unique constraints make a second run of a job
+add nothing, whatever the lock did or did not prevent.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from cases.ageing import Level
+from cases.models import Case, Court, Division
+
+
+class EngineSettings(models.Model):
+    """Per-court settings of the escalation engine, edited in the admin."""
+
+    court = models.OneToOneField(
+        Court, on_delete=models.CASCADE, related_name="engine_settings", verbose_name=_("court")
+    )
+    over_6m_escalation_days = models.PositiveSmallIntegerField(
+        _("over 6 months: escalate after (days)"),
+        default=7,
+        help_text=_(
+            "Days after an over-6-months alert was raised without a submitted clearance plan before it "
+            "escalates to the supervising vice-president."
+        ),
+    )
+    over_15m_escalation_days = models.PositiveSmallIntegerField(
+        _("over 15 months: escalate after (days)"),
+        default=7,
+        help_text=_(
+            "Days after an over-15-months alert was raised without a submitted clearance plan before it "
+            "escalates to the president."
+        ),
+    )
+    missing_plan_days = models.PositiveSmallIntegerField(
+        _("plan due after (days)"),
+        default=7,
+        help_text=_("Days after the over-6-months alert after which a case without a submitted plan is listed."),
+    )
+    dispatch_catch_up_weeks = models.PositiveSmallIntegerField(
+        _("weekly dispatch catch-up (weeks)"),
+        default=8,
+        help_text=_("How many missed weeks a weekly dispatch run builds at most, each for its own Monday."),
+    )
+
+    class Meta:
+        verbose_name = _("engine settings")
+        verbose_name_plural = _("engine settings")
+
+    def __str__(self) -> str:
+        return str(self.court)
+
+    @classmethod
+    def for_court(cls, court: Court) -> EngineSettings:
+        obj, _created = cls.objects.get_or_create(court=court)
+        return obj
+
+
+class AlertResolution(models.TextChoices):
+    CLOSED = "closed", _("Case closed")
+    LEVEL_CHANGED = "level_changed", _("Level or line changed")
+
+
+class Alert(models.Model):
+    """A case reached a level (approaching or over the 6- or 15-month line).
+
+    One row per case, level and line date: a corrected filing date moves the line and may raise a
+    new alert, while running the job again finds the row already there.
+    """
+
+    LEVEL_CHOICES = [(code, label) for code, label in Level.CHOICES if code in Level.ALERTING]
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("case"))
+    level = models.CharField(_("level"), max_length=20, choices=LEVEL_CHOICES)
+    line_date = models.DateField(
+        _("line date"), help_text=_("The 6- or 15-month line of the case this alert is about, when it was raised.")
+    )
+    raised_on = models.DateField(_("raised on"), help_text=_("The as-of date of the daily run that raised it."))
+    superseded = models.BooleanField(
+        _("superseded"),
+        default=False,
+        help_text=_(
+            "Recorded for a case first seen already past this level (first run, imported backlog); "
+            "never active, notifies nobody."
+        ),
+    )
+    resolved_on = models.DateField(
+        _("resolved on"), null=True, blank=True, help_text=_("When the case closed or moved to another level.")
+    )
+    resolution = models.CharField(_("resolution"), max_length=20, blank=True, choices=AlertResolution.choices)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(
+        _("acknowledged at"),
+        null=True,
+        blank=True,
+        help_text=_("Records that the alert was seen; it does not stop escalation, only a submitted plan does."),
+    )
+    escalation_step = models.PositiveSmallIntegerField(
+        _("escalation step"),
+        default=0,
+        help_text=_("0: the level's owners; 1: escalated one step up the ladder (vice-president or president)."),
+    )
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "level", "line_date"], name="alert_unique_case_level_line"),
+            # At most one active alert per case: the job resolves the old one before raising the next.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(resolved_on__isnull=True, superseded=False),
+                name="alert_one_active_per_case",
+            ),
+            models.CheckConstraint(condition=Q(level__in=Level.ALERTING), name="alert_level_valid"),
+            models.CheckConstraint(
+                condition=(Q(resolved_on__isnull=True) & Q(resolution=""))
+                | (Q(resolved_on__isnull=False) & ~Q(resolution="")),
+                name="alert_resolution_matches_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("raised_on")),
+                name="alert_resolved_not_before_raised",
+            ),
+            models.CheckConstraint(
+                condition=(Q(escalation_step=0) & Q(escalated_on__isnull=True))
+                | (Q(escalation_step__gt=0) & Q(escalated_on__isnull=False)),
+                name="alert_escalation_date_matches_step",
+            ),
+            models.CheckConstraint(
+                condition=Q(superseded=False) | (Q(escalation_step=0) & Q(resolved_on__isnull=True)),
+                name="alert_superseded_inert",
+            ),
+        ]
+        indexes = [
+            # Escalation and tracking lists: active alerts by level and raised date.
+            models.Index(
+                fields=["level", "raised_on"],
+                condition=Q(resolved_on__isnull=True, superseded=False),
+                name="alert_active_level_raised",
+            ),
+            # Weekly dispatch: alerts raised in a week.
+            models.Index(fields=["raised_on"], name="alert_raised_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.get_level_display()} ({self.line_date})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.resolved_on is None and not self.superseded
+
+
+class NotificationKind(models.TextChoices):
+    ALERT_RAISED = "alert_raised", _("Alert raised")
+    ALERT_ESCALATED = "alert_escalated", _("Alert escalated")
+    PLAN_SUBMITTED = "plan_submitted", _("Clearance plan submitted")
+    PLAN_APPROVED = "plan_approved", _("Clearance plan approved")
+    PLAN_RETURNED = "plan_returned", _("Clearance plan returned")
+    DISPATCH_READY = "dispatch_ready", _("Weekly dispatch list ready")
+    URGING = "urging", _("Urging notice")
+    URGING_ANSWERED = "urging_answered", _("Urging notice answered")
+    JOB_FAILED = "job_failed", _("Job failed")
+    DAILY_RUN_MISSING = "daily_run_missing", _("No daily tracking run")
+    BULLETIN = "bulletin", _("Monthly bulletin")
+
+
+class EmailDigest(models.Model):
+    """The one email a person gets on a day, gathering their undelivered notifications.
+
+    The unique (recipient, day) row is the claim that makes "at most one email per person per day"
+    hold even with two delivery workers; `claimed_at` is claimed again with a conditional UPDATE
+    before sending, so a digest is sent once.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_digests", verbose_name=_("recipient")
+    )
+    day = models.DateField(_("day"), help_text=_("Local date the digest belongs to."))
+    email = models.EmailField(_("sent to"), help_text=_("The address the digest was sent to."))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("email digest")
+        verbose_name_plural = _("email digests")
+        ordering = ["-day", "recipient"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="email_digest_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.day}"
+
+
+class Notification(models.Model):
+    """A message in a person's in-app inbox; emailed later in their daily digest."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    key = models.CharField(
+        _("key"),
+        max_length=120,
+        help_text=_(
+            "What this notification is about, e.g. alert:42:raised. Unique per recipient, so a rerun notifies "
+            "nobody twice."
+        ),
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True, help_text=_("Path of the page to open."))
+    alert = models.ForeignKey(
+        Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("alert")
+    )
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("case")
+    )
+    created_on = models.DateField(_("date"), help_text=_("Local date (as-of date of the job that wrote it)."))
+    created_at = models.DateTimeField(_("created"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    digest = models.ForeignKey(
+        EmailDigest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        verbose_name=_("email digest"),
+        help_text=_("Set when claimed by a digest; empty until then."),
+    )
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_unique_key"),
+        ]
+        indexes = [
+            # The inbox: a person's notifications, newest first, unread count.
+            models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox"),
+            # Delivery: "recipient_id = … AND digest_id IS NULL".
+            models.Index(fields=["recipient"], condition=Q(digest__isnull=True), name="notification_undelivered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class PlanReason(models.TextChoices):
+    APPRAISAL = "appraisal", _("Expert appraisal")
+    PUBLICATION = "publication", _("Service by public notice")
+    SUSPENDED = "suspended", _("Suspended")
+    RELATED_CASE = "related_case", _("Waiting for a related case")
+    PARTIES = "parties", _("Parties' reasons")
+    COMPLEX_FACTS = "complex_facts", _("Complex facts")
+    NO_PROPERTY = "no_property", _("Enforcement: no property found")
+    OTHER = "other", _("Other")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class ClearancePlan(models.Model):
+    """One version of a case's clearance plan (清结计划). Versions are never edited once submitted:
+    a returned plan is followed by a new version, and every version is kept."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans", verbose_name=_("case"))
+    version = models.PositiveSmallIntegerField(_("version"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=PlanReason.choices)
+    reason_text = models.TextField(_("reason details"), blank=True, help_text=_("Required when the reason is Other."))
+    expected_close_on = models.DateField(_("expected closing date"))
+    steps = models.TextField(_("steps to close"))
+    status = models.CharField(_("status"), max_length=12, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    review_comment = models.TextField(_("review comment"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clearance plan")
+        verbose_name_plural = _("clearance plans")
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="plan_unique_version"),
+            models.UniqueConstraint(fields=["case"], condition=Q(status="draft"), name="plan_one_draft_per_case"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="plan_version_positive"),
+            models.CheckConstraint(condition=~Q(reason="other") | ~Q(reason_text=""), name="plan_other_needs_text"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False), name="plan_submitted_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "returned"])
+                | (Q(reviewed_at__isnull=False) & Q(reviewer__isnull=False)),
+                name="plan_reviewed_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(review_comment=""), name="plan_returned_has_comment"
+            ),
+        ]
+        indexes = [
+            # "Does the case have a standing plan": submitted or approved versions by case.
+            models.Index(
+                fields=["case", "submitted_at"],
+                condition=Q(status__in=["submitted", "approved"]),
+                name="plan_standing",
+            ),
+            models.Index(fields=["author", "expected_close_on"], name="plan_author_expected"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} v{self.version}"
+
+
+class Job(models.TextChoices):
+    TRACK_DAILY = "track_daily", _("Daily tracking")
+    DISPATCH_WEEKLY = "dispatch_weekly", _("Weekly dispatch")
+    BUILD_BULLETIN = "build_bulletin", _("Monthly bulletin")
+    DELIVER_NOTIFICATIONS = "deliver_notifications", _("Notification delivery")
+    CHECK_DAILY_RUN = "check_daily_run", _("Daily run check")
+
+
+class JobOutcome(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCESS = "success", _("Success")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped (another run held the lock)")
+
+
+class JobRun(models.Model):
+    """One run of a job, successful or not, for the tracking officer to see."""
+
+    job = models.CharField(_("job"), max_length=30, choices=Job.choices)
+    as_of = models.DateField(_("as of"), help_text=_("The date the job ran for (a Monday, a month's last day …)."))
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=JobOutcome.choices, default=JobOutcome.RUNNING)
+    counts = models.JSONField(_("counts"), default=dict, blank=True, help_text=_("What the run did, in numbers."))
+    error = models.TextField(_("error"), blank=True)
+    trigger = models.CharField(
+        _("started by"), max_length=40, blank=True, help_text=_("beat, command, or the task id that ran it.")
+    )
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="running") | Q(finished_at__isnull=False), name="jobrun_finished_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["job", "as_of", "outcome"], name="jobrun_job_asof")]
+
+    def __str__(self) -> str:
+        return f"{self.get_job_display()} {self.as_of} {self.get_outcome_display()}"
+
+
+class JobLock(models.Model):
+    """A lease used as the job lock where PostgreSQL advisory locks are not available (SQLite).
+
+    Claimed with a conditional UPDATE (free or expired → ours); the expiry frees the lock of a worker
+    that was killed without releasing it.
+    """
+
+    name = models.CharField(_("name"), max_length=60, primary_key=True)
+    holder = models.CharField(_("holder"), max_length=64, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job lock")
+        verbose_name_plural = _("job locks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DispatchList(models.Model):
+    """A division's weekly dispatch list (周调度): immutable once built.
+
+    Built as of a Monday for the previous Monday–Sunday; acknowledged by the division head.
+    """
+
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="dispatch_lists", verbose_name=_("division")
+    )
+    week_start = models.DateField(_("week from"), help_text=_("Monday of the week covered."))
+    week_end = models.DateField(_("week to"), help_text=_("Sunday of the week covered."))
+    as_of = models.DateField(_("as of"), help_text=_("The Monday the list was built for."))
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sent to"),
+        help_text=_("The division head (or acting head) on the as-of date."),
+    )
+    built_at = models.DateTimeField(_("built at"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dispatch list")
+        verbose_name_plural = _("dispatch lists")
+        ordering = ["-week_start", "division__sort_order", "division__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "week_start"], name="dispatch_one_per_division_week"),
+            models.CheckConstraint(condition=Q(week_end__gt=F("week_start")), name="dispatch_week_ordered"),
+        ]
+        indexes = [models.Index(fields=["week_start"], name="dispatch_week")]
+
+    def __str__(self) -> str:
+        return f"{self.division} {self.week_start}–{self.week_end}"
+
+
+class FollowUpOutcome(models.TextChoices):
+    CLOSED = "closed", _("Closed")
+    PLAN_FILED = "plan_filed", _("Plan filed")
+    ANSWERED = "answered", _("Answered")
+    STILL_OPEN = "still_open", _("Still open")
+
+
+class DispatchItem(models.Model):
+    """One case on a dispatch list, with why it is there and, for a case on last week's list,
+    what became of it since."""
+
+    dispatch_list = models.ForeignKey(
+        DispatchList, on_delete=models.CASCADE, related_name="items", verbose_name=_("dispatch list")
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="dispatch_items", verbose_name=_("case"))
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("handler"),
+        help_text=_("The handler when the list was built."),
+    )
+    level = models.CharField(_("level on the as-of date"), max_length=20, choices=Level.CHOICES)
+    crossed_level = models.CharField(
+        _("crossed in the week"),
+        max_length=20,
+        blank=True,
+        choices=Alert.LEVEL_CHOICES,
+        help_text=_("The highest level the case reached during the week, if it crossed one."),
+    )
+    missing_plan = models.BooleanField(_("missing a plan"), default=False)
+    overdue_plan = models.BooleanField(_("plan overdue"), default=False)
+    over_15m = models.BooleanField(_("over 15 months"), default=False)
+    age_days = models.PositiveIntegerField(_("age (days)"))
+    expected_close_on = models.DateField(
+        _("expected closing date"), null=True, blank=True, help_text=_("Of the standing plan, if any.")
+    )
+    previous_item = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_item",
+        verbose_name=_("on last week's list"),
+    )
+    outcome = models.CharField(
+        _("since last week"),
+        max_length=12,
+        blank=True,
+        choices=FollowUpOutcome.choices,
+        help_text=_("For a case on last week's list: what became of it."),
+    )
+
+    class Meta:
+        verbose_name = _("dispatch item")
+        verbose_name_plural = _("dispatch items")
+        ordering = ["dispatch_list", "-age_days", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dispatch_list", "case"], name="dispatch_item_one_per_case"),
+            models.CheckConstraint(
+                condition=Q(previous_item__isnull=True, outcome="") | Q(previous_item__isnull=False) & ~Q(outcome=""),
+                name="dispatch_item_outcome_with_previous",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch_list}: {self.case}"
+
+    @property
+    def needs_action(self) -> bool:
+        return bool(self.crossed_level or self.missing_plan or self.overdue_plan or self.over_15m)
+
+
+class UrgingNotice(models.Model):
+    """An urging notice (催办) to the handler of a case on a dispatch list, and their answer (反馈)."""
+
+    item = models.OneToOneField(
+        DispatchItem, on_delete=models.CASCADE, related_name="urging", verbose_name=_("dispatch item")
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="urging_notices", verbose_name=_("handler")
+    )
+    sent_on = models.DateField(_("sent on"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    answer = models.TextField(_("what was done"), blank=True)
+    new_expected_on = models.DateField(_("new expected closing date"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("urging notice")
+        verbose_name_plural = _("urging notices")
+        ordering = ["-sent_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answered_at__isnull=True) | ~Q(answer=""), name="urging_answer_has_text"
+            ),
+        ]
+        indexes = [models.Index(fields=["handler", "answered_at"], name="urging_handler_open")]
+
+    def __str__(self) -> str:
+        return f"{self.item.case} → {self.handler}"
