@@ -229,3 +229,51 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Job schedules ----------------------------------------------------------------------
+# The one place for the default beat schedule. `manage.py install_schedules` writes these into
+# django-celery-beat's tables (where the admin can then edit them); each cron can be overridden
+# by an environment variable (COURTFLOW_SCHEDULE_<NAME>, e.g. COURTFLOW_SCHEDULE_TRACK_DAILY="0 6 * * *")
+# or switched off with the value "off". Times are Asia/Shanghai. `expires` (seconds) is just under
+# the period, so a message that waited for a stopped worker does not run a day late on top of the
+# next one.
+
+
+def _cron(name: str, default: str) -> str | None:
+    value = env.str(f"COURTFLOW_SCHEDULE_{name}", default=default).strip()
+    if value.lower() == "off":
+        return None
+    if len(value.split()) != 5:
+        raise ImproperlyConfigured(f"COURTFLOW_SCHEDULE_{name} must be a 5-field cron expression or 'off'.")
+    return value
+
+
+COURTFLOW_SCHEDULES = {
+    "track-daily": {
+        "task": "alerts.tasks.track_daily_task",
+        "cron": _cron("TRACK_DAILY", "0 7 * * *"),
+        "expires": 23 * 3600,
+    },
+    "dispatch-weekly": {
+        "task": "alerts.tasks.dispatch_weekly_task",
+        "cron": _cron("DISPATCH_WEEKLY", "0 8 * * 1"),
+        "expires": 6 * 24 * 3600,
+    },
+    "build-bulletin": {
+        "task": "reports.tasks.build_bulletin_task",
+        "cron": _cron("BUILD_BULLETIN", "0 8 1 * *"),
+        "expires": 27 * 24 * 3600,
+    },
+    "check-daily-run": {
+        "task": "alerts.tasks.check_daily_run_task",
+        "cron": _cron("CHECK_DAILY_RUN", "0 10 * * *"),
+        "expires": 23 * 3600,
+    },
+    # After the morning jobs and the 10:00 check, so a person's one email of the day carries them;
+    # the later hourly runs retry failed sends and mail people first notified in the afternoon.
+    "deliver-notifications": {
+        "task": "alerts.tasks.deliver_notifications_task",
+        "cron": _cron("DELIVER_NOTIFICATIONS", "30 10-17 * * *"),
+        "expires": 50 * 60,
+    },
+}
