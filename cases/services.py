@@ -400,3 +400,32 @@ def reassign_cases(actor: User | None, cases, handler: User, note: str = "") -> 
         if change_case(actor, case, {"handler": handler}, note=note):
             moved += 1
     return moved
+
+
+@transaction.atomic
+def set_acting_head(
+    actor: User | None,
+    division: Division,
+    acting_head: User | None,
+    *,
+    acting_from: dt.date | None = None,
+    acting_until: dt.date | None = None,
+) -> Division:
+    """Name who stands in for the division head from `acting_from` to `acting_until`
+    (both days included), or clear the stand-in when `acting_head` is None."""
+    errors: dict[str, list[str]] = {}
+    if acting_head is not None:
+        if not acting_head.is_active:
+            errors["acting_head"] = [_("%(name)s is no longer active.") % {"name": acting_head}]
+        if acting_from is None or acting_until is None:
+            errors["acting_until"] = [_("Give the first and the last day of the period.")]
+        elif acting_until < acting_from:
+            errors["acting_until"] = [_("The end date is before the start date.")]
+    if errors:
+        raise ValidationError(errors)
+    division = Division.objects.select_for_update().get(pk=division.pk)
+    division.acting_head = acting_head
+    division.acting_from = acting_from if acting_head else None
+    division.acting_until = acting_until if acting_head else None
+    division.save(update_fields=["acting_head", "acting_from", "acting_until"])
+    return division
