@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import ageing
 from .case_numbers import CASE_TYPE_CHOICES, Category, Stage
+from .limits_models import LimitVariant
 from .roles import Role
 
 
@@ -250,6 +251,54 @@ class Case(models.Model):
     )
     line_12m = models.DateField(_("12-month line"), editable=False)
     line_15m = models.DateField(_("15-month line"), editable=False)
+    # Statutory time limit (审限): kept current by cases.limits_services.recompute_clock only.
+    limit_rule = models.ForeignKey(
+        "cases.LimitRule",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("time-limit rule"),
+    )
+    limit_variant = models.CharField(
+        _("time-limit variant"),
+        max_length=30,
+        blank=True,
+        default="",
+        choices=LimitVariant.choices,
+        help_text=_("Only where the case number cannot tell, e.g. an appeal against a ruling."),
+    )
+    deadline = models.DateField(
+        _("statutory deadline"),
+        null=True,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text=_("Last day of the time limit as of the last refresh (running periods counted to that day)."),
+    )
+    limit_raw = models.DateField(
+        _("deadline before working-day adjustment"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Filing + base + extensions + excluded days counted so far."),
+    )
+    limit_paused_from = models.DateField(
+        _("clock stopped from"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("First excluded day not yet counted in the raw deadline, while a period runs."),
+    )
+    limit_nominal = models.DateField(
+        _("limit without exclusions"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Filing + base + approved extensions, no excluded days."),
+    )
+    limit_excluded_days = models.PositiveIntegerField(_("excluded days"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
@@ -376,3 +425,6 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_kind_display()}"
+
+
+from .limits_models import *  # noqa: E402,F401,F403  (time-limit models belong to this app)
