@@ -1,0 +1,97 @@
+"""Running a job: the lock, the JobRun record and one transaction, the same for every job.
+
+`run_job` is what the tasks and management commands call (the monthly bulletin too):
+
+    run = run_job(Job.TRACK_DAILY, as_of, lambda: track_daily(as_of), trigger="beat")
+
+The work runs inside one transaction, so a worker killed mid-way leaves nothing half-built; the
+JobRun row is written outside it, so a failure is recorded even though the work rolled back, and
+the tracking officer is told.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .locks import job_lock
+from .models import Job, JobOutcome, JobRun, NotificationKind
+from .notifications import notify_tracking_officers
+
+log = logging.getLogger(__name__)
+
+
+class JobSkipped(Exception):
+    """Another run of the same job holds the lock."""
+
+
+def _summary(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:4000]
+
+
+@contextmanager
+def recording(job: str, as_of: dt.date, *, trigger: str = "") -> Iterator[JobRun]:
+    """Record a run of `job`: a JobRun row in state running, then success (with `run.counts`,
+    which the block fills) or failed (with the error, and the tracking officer notified).
+
+    Enter it outside the job's transaction, so that the record survives a rollback.
+    """
+    run = JobRun.objects.create(job=job, as_of=as_of, started_at=timezone.now(), trigger=trigger[:40])
+    try:
+        yield run
+    except JobSkipped:
+        run.outcome, run.finished_at = JobOutcome.SKIPPED, timezone.now()
+        run.save(update_fields=["outcome", "finished_at"])
+        raise
+    except BaseException as exc:
+        run.outcome, run.finished_at, run.error = JobOutcome.FAILED, timezone.now(), _summary(exc)
+        try:
+            run.save(update_fields=["outcome", "finished_at", "error"])
+            notify_tracking_officers(
+                kind=NotificationKind.JOB_FAILED,
+                key=f"jobrun:{run.pk}:failed",
+                subject=_("%(job)s for %(date)s failed") % {"job": run.get_job_display(), "date": as_of.isoformat()},
+                body=run.error,
+            )
+        except Exception:  # the database may be what failed; never hide the original error
+            log.exception("could not record the failure of %s %s", job, as_of)
+        raise
+    else:
+        run.outcome, run.finished_at = JobOutcome.SUCCESS, timezone.now()
+        run.save(update_fields=["outcome", "finished_at", "counts"])
+
+
+def run_job(
+    job: str,
+    as_of: dt.date,
+    work: Callable[[], Mapping[str, Any] | None],
+    *,
+    trigger: str = "",
+    wait: bool = False,
+) -> JobRun:
+    """Run `work` under the job's lock, in one transaction, recorded as a JobRun.
+
+    A busy lock records a skipped run and returns it (the other run is doing the work) unless
+    `wait` is set. Exceptions from `work` are recorded and re-raised.
+    """
+    with job_lock(job, wait=wait) as acquired:
+        try:
+            with recording(job, as_of, trigger=trigger) as run:
+                if not acquired:
+                    raise JobSkipped(job)
+                with transaction.atomic():
+                    run.counts = dict(work() or {})
+        except JobSkipped:
+            log.info("%s for %s skipped: another run holds the lock", job, as_of)
+    run.refresh_from_db()
+    return run
+
+
+__all__ = ["Job", "JobSkipped", "recording", "run_job"]
