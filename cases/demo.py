@@ -29,15 +29,15 @@ COURT_NAME = "盘州市人民法院"
 
 DIVISIONS = [
     # code, name, kind, handlers, clerks
-    ("filing", "立案庭", DivisionKind.FILING, 3, 3),
-    ("civil-1", "民一庭", DivisionKind.CIVIL, 6, 4),
-    ("civil-2", "民二庭", DivisionKind.CIVIL, 5, 3),
-    ("criminal", "刑事审判庭", DivisionKind.CRIMINAL, 4, 3),
-    ("administrative", "行政审判庭", DivisionKind.ADMINISTRATIVE, 2, 1),
-    ("enforcement", "执行局", DivisionKind.ENFORCEMENT, 6, 4),
+    ("filing", "立案庭", DivisionKind.FILING, 2, 2),
+    ("civil-1", "民一庭", DivisionKind.CIVIL, 4, 3),
+    ("civil-2", "民二庭", DivisionKind.CIVIL, 4, 2),
+    ("criminal", "刑事审判庭", DivisionKind.CRIMINAL, 3, 2),
+    ("administrative", "行政审判庭", DivisionKind.ADMINISTRATIVE, 1, 1),
+    ("enforcement", "执行局", DivisionKind.ENFORCEMENT, 5, 3),
     ("tribunal-hongguo", "红果人民法庭", DivisionKind.TRIBUNAL, 2, 2),
-    ("tribunal-baiguo", "柏果人民法庭", DivisionKind.TRIBUNAL, 2, 1),
-    ("tribunal-panguan", "盘关人民法庭", DivisionKind.TRIBUNAL, 2, 1),
+    ("tribunal-baiguo", "柏果人民法庭", DivisionKind.TRIBUNAL, 1, 1),
+    ("tribunal-panguan", "盘关人民法庭", DivisionKind.TRIBUNAL, 1, 1),
     ("trial-management", "审判管理办公室", DivisionKind.TRIAL_MANAGEMENT, 0, 0),
 ]
 

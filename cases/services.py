@@ -275,7 +275,11 @@ def change_case(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
-    case = Case.objects.select_for_update().select_related("court", "division", "handler", "clerk").get(pk=case.pk)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("court", "division", "handler", "clerk")
+        .get(pk=case.pk)
+    )
     before = Case.objects.select_related("division", "handler", "clerk").get(pk=case.pk)
     real: dict[str, Any] = {}
     for name, value in changes.items():

@@ -51,9 +51,18 @@ def test_court_and_type_codes_are_split_correctly(raw, court, type_code, categor
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "2024黔0281民初1234号", "（2024）黔0281民初1234", "（24）黔0281民初1234号", "（2024）0281民初1234号",
-     "（2024）黔0281民初号", "（2024）黔0281民初0号", "（2024）黔0281XX12号", "（2024）黔0281民出12号",
-     "case 12"],
+    [
+        "",
+        "2024黔0281民初1234号",
+        "（2024）黔0281民初1234",
+        "（24）黔0281民初1234号",
+        "（2024）0281民初1234号",
+        "（2024）黔0281民初号",
+        "（2024）黔0281民初0号",
+        "（2024）黔0281XX12号",
+        "（2024）黔0281民出12号",
+        "case 12",
+    ],
 )
 def test_bad_forms_are_rejected_with_the_expected_form(raw):
     with pytest.raises(ValidationError) as exc:
