@@ -8,6 +8,8 @@ every case of their court.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
 
 from .models import Case, Division, User
@@ -77,3 +79,28 @@ def can_reassign_division(user: User, division: Division) -> bool:
 def can_manage_organisation(user: User) -> bool:
     """Divisions and staff: integrations (syncing the org chart) and admins."""
     return user.is_active and user.has_role(Role.INTEGRATION, Role.ADMIN)
+
+
+# --- monthly bulletin -------------------------------------------------------------------
+
+
+def can_publish_bulletin(user: User) -> bool:
+    """The tracking officer publishes the monthly bulletin (admins may stand in)."""
+    return user.is_authenticated and user.is_active and user.has_role(Role.TRACKING_OFFICER, Role.ADMIN)
+
+
+def can_view_draft_bulletins(user: User) -> bool:
+    """Drafts are work in progress of the trial management office and court leadership."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.has_role(Role.TRACKING_OFFICER, Role.PRESIDENT, Role.VICE_PRESIDENT, Role.ADMIN)
+    )
+
+
+def can_sign_off_bulletin(user: User, division: Division, on: dt.date) -> bool:
+    """Only the division's head, or its acting head during the acting period, signs its part off."""
+    if not user.is_authenticated or not user.is_active or not user.has_role(Role.DIVISION_HEAD):
+        return False
+    effective = division.effective_head(on)
+    return effective is not None and effective.pk == user.pk
