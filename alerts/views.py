@@ -1,0 +1,1 @@
+"""Pages of the escalation engine: inbox, plans, dispatch, tracking, jobs."""

@@ -1,0 +1,415 @@
+"""Pages of the case register: home, case list and search, case page, registering a case,
+status changes and staff changes. Views are thin: who may do what is cases.permissions,
+every write is a cases.services call, the ageing rule is cases.ageing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import ageing, permissions, services
+from .forms import (
+    ACTION_FORMS,
+    ActingHeadForm,
+    CaseRegisterForm,
+    CaseSearchForm,
+    ReassignForm,
+    apply_service_errors,
+)
+from .models import Case, CaseStatus, Court, Division
+from .roles import Role
+
+PAGE_SIZE = 50
+
+
+def warning_days_for(user) -> int:
+    court = user.court if user.court_id else Court.default()
+    return court.warning_window_days if court else ageing.DEFAULT_WARNING_DAYS
+
+
+@dataclass
+class Page:
+    """A page of rows without COUNT(*): counting a million rows on every view is too slow,
+    so we fetch one row more than we show to know whether a next page exists."""
+
+    number: int
+    rows: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.rows)
+
+
+def paginate(request: HttpRequest, qs, size: int = PAGE_SIZE) -> Page:
+    try:
+        number = max(1, min(int(request.GET.get("page", 1)), 2000))
+    except ValueError:
+        number = 1
+    offset = (number - 1) * size
+    rows = list(qs[offset : offset + size + 1])
+    return Page(number=number, rows=rows[:size], has_next=len(rows) > size)
+
+
+def query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def case_rows(qs, as_of, warning_days):
+    return qs.select_related("division", "handler").annotate(level=ageing.level_expression(as_of, warning_days))
+
+
+# --- home ------------------------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A home that fits the role: leaders go to the overview; others see their own work."""
+    user = request.user
+    if user.has_role(Role.PRESIDENT, Role.VICE_PRESIDENT) and not user.has_role(Role.CLERK, Role.DIVISION_HEAD):
+        try:
+            return redirect("reports:overview")
+        except NoReverseMatch:  # the overview ships with the reports app
+            pass
+    today = timezone.localdate()
+    warning_days = warning_days_for(user)
+    visible = permissions.visible_cases(user)
+    if user.has_role(Role.HANDLER) and not user.has_role(Role.DIVISION_HEAD, Role.CLERK):
+        scope = visible.filter(handler=user)
+        scope_label = _("My cases")
+        scope_query = "mine=on"
+    else:
+        scope = visible
+        scope_label = _("Cases I can see") if permissions.is_court_wide(user) else _("My division's cases")
+        scope_query = ""
+    # One grouped query: how many open cases sit at each ageing level.
+    counts = scope.filter(ageing.open_on_q(today)).aggregate(
+        **{
+            level: Count("id", filter=ageing.level_q(level, today, warning_days))
+            for level in (
+                ageing.Level.APPROACHING_6M,
+                ageing.Level.OVER_6M,
+                ageing.Level.APPROACHING_15M,
+                ageing.Level.OVER_15M,
+            )
+        }
+    )
+    level_labels = dict(ageing.Level.CHOICES)
+    level_tiles = [
+        {"level": level, "label": level_labels[level], "count": counts[level]}
+        for level in (
+            ageing.Level.APPROACHING_6M,
+            ageing.Level.OVER_6M,
+            ageing.Level.APPROACHING_15M,
+            ageing.Level.OVER_15M,
+        )
+    ]
+    # The cases nearest to a line first: oldest open cases at an alerting level.
+    urgent = list(
+        case_rows(
+            scope.filter(ageing.open_on_q(today) & Q(line_6m__lte=today + dt.timedelta(days=warning_days))),
+            today,
+            warning_days,
+        ).order_by("filed_on", "id")[:10]
+    )
+    context: dict[str, Any] = {
+        "today": today,
+        "scope_label": scope_label,
+        "scope_query": scope_query,
+        "level_tiles": level_tiles,
+        "urgent": urgent,
+        "can_register": permissions.can_register_cases(user),
+        "panels": home_panels(request),
+    }
+    return render(request, "home.html", context)
+
+
+def home_panels(request: HttpRequest) -> list[dict]:
+    """Role panels contributed by the alerts and reports apps, when they are installed."""
+    panels: list[dict] = []
+    for module in ("alerts.views", "reports.views"):
+        try:
+            mod = __import__(module, fromlist=["home_panels"])
+        except ImportError:
+            continue
+        contribute = getattr(mod, "home_panels", None)
+        if contribute:
+            panels.extend(contribute(request))
+    return panels
+
+
+# --- list and page ---------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    warning_days = warning_days_for(user)
+    form = CaseSearchForm(request.GET or None, divisions=permissions.visible_divisions(user))
+    qs = form.apply(permissions.visible_cases(user), user, today, warning_days)
+    page = paginate(request, case_rows(qs, today, warning_days))
+    context = {
+        "form": form,
+        "page": page,
+        "today": today,
+        "query": query_without_page(request),
+        "can_register": permissions.can_register_cases(user),
+    }
+    template = "cases/_case_table.html" if request.headers.get("HX-Request") else "cases/case_list.html"
+    return render(request, template, context)
+
+
+def get_visible_case(user, pk: int) -> Case:
+    case = get_object_or_404(
+        permissions.visible_cases(user).select_related("court", "division", "handler", "clerk"), pk=pk
+    )
+    return case
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    case = get_visible_case(user, pk)
+    today = timezone.localdate()
+    state = case.ageing(today)
+    events = list(case.events.select_related("actor").order_by("-occurred_at", "-id")[:200])
+    for event in events:
+        event.changes = event_changes(event)
+    links = list(case.links.select_related("target")) + list(case.linked_from.select_related("case"))
+    can_edit = permissions.can_edit_case(user, case)
+    actions = []
+    if can_edit:
+        if case.status == CaseStatus.OPEN:
+            actions = ["suspend", "transfer", "close"]
+        elif case.status == CaseStatus.SUSPENDED:
+            actions = ["resume", "transfer", "close"]
+        else:
+            actions = ["reopen"]
+    context = {
+        "case": case,
+        "state": state,
+        "level_label": dict(ageing.Level.CHOICES)[state.level],
+        "events": events,
+        "links": links,
+        "actions": [(a, ACTION_LABELS[a]) for a in actions],
+        "today": today,
+        "sections": case_sections(request, case),
+    }
+    return render(request, "cases/case_detail.html", context)
+
+
+def field_label(name: str) -> str:
+    try:
+        return str(Case._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - an old event may name a field that no longer exists
+        return name
+
+
+def event_changes(event) -> list[tuple[str, Any, Any]]:
+    """(field label, before, after) for the fields an event changed; none for a registration."""
+    if event.kind == "registered":
+        return []
+    names = list(dict.fromkeys([*event.before, *event.after]))
+    return [(field_label(n), event.before.get(n), event.after.get(n)) for n in names]
+
+
+def case_sections(request: HttpRequest, case: Case) -> list[dict]:
+    """Alerts, plans, dispatch and bulletin appearances, from the apps that own them."""
+    sections: list[dict] = []
+    for module in ("alerts.views", "reports.views"):
+        try:
+            mod = __import__(module, fromlist=["case_sections"])
+        except ImportError:
+            continue
+        contribute = getattr(mod, "case_sections", None)
+        if contribute:
+            sections.extend(contribute(request, case))
+    return sections
+
+
+# --- register and change --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_register(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not permissions.can_register_cases(user):
+        raise PermissionDenied
+    court = user.court if user.court_id else Court.default()
+    court_id = court.id if court else None
+    initial = {"filed_on": timezone.localdate(), "division": user.division_id}
+    if user.has_role(Role.CLERK):
+        initial["clerk"] = user.id
+    form = CaseRegisterForm(request.POST or None, initial=initial, court_id=court_id)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if not data.get("procedure"):
+            data.pop("procedure")
+        try:
+            case = services.register_case(user, court=court, **data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Case %(number)s registered.") % {"number": case.case_number})
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/case_register.html", {"form": form})
+
+
+ACTION_LABELS = {
+    "suspend": _("Suspend"),
+    "resume": _("Resume"),
+    "transfer": _("Transfer"),
+    "close": _("Close"),
+    "reopen": _("Reopen"),
+}
+
+
+def run_action(user, case: Case, action: str, data: dict) -> None:
+    note = data.get("note", "")
+    if action == "suspend":
+        services.suspend_case(user, case, on=data["on"], note=note)
+    elif action == "resume":
+        services.resume_case(user, case, on=data["on"], note=note)
+    elif action == "transfer":
+        services.transfer_case(
+            user, case, division=data.get("division"), handler=data.get("handler"), on=data["on"], note=note
+        )
+    elif action == "close":
+        services.close_case(user, case, closed_on=data["closed_on"], closure_method=data["closure_method"], note=note)
+    elif action == "reopen":
+        services.reopen_case(user, case, note=note)
+    else:  # pragma: no cover - the URL pattern only allows the names above
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = request.user
+    if action not in ACTION_FORMS:
+        raise Http404
+    case = get_visible_case(user, pk)
+    if not permissions.can_edit_case(user, case):
+        raise PermissionDenied
+    form_class = ACTION_FORMS[action]
+    kwargs: dict[str, Any] = {}
+    if action == "transfer":
+        kwargs["court_id"] = case.court_id
+    today = timezone.localdate()
+    initial = {"on": today, "closed_on": today}
+    form = form_class(request.POST or None, initial=initial, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run_action(user, case, action, form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(action)s: %(number)s saved.") % {"action": ACTION_LABELS[action], "number": case.case_number},
+            )
+            return redirect("cases:detail", pk=case.pk)
+    context = {"case": case, "form": form, "action": action, "action_label": ACTION_LABELS[action]}
+    return render(request, "cases/case_action.html", context)
+
+
+# --- staff changes --------------------------------------------------------------------------
+
+
+def headed_divisions(user):
+    if user.has_role(Role.ADMIN):
+        return Division.objects.all()
+    return Division.objects.filter(id__in=permissions.headed_division_ids(user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reassign(request: HttpRequest) -> HttpResponse:
+    """A division head moves a departing handler's open cases to another handler."""
+    user = request.user
+    divisions = headed_divisions(user)
+    if not user.has_role(Role.DIVISION_HEAD, Role.ADMIN) or not divisions.exists():
+        raise PermissionDenied
+    posted = request.POST if request.method == "POST" else None
+    form = ReassignForm(posted if posted and posted.get("form") == "reassign" else None, divisions=divisions)
+    acting = ActingHeadForm(posted if posted and posted.get("form") == "acting" else None, divisions=divisions)
+    if posted and posted.get("form") == "reassign" and form.is_valid():
+        source = form.cleaned_data["from_handler"]
+        cases = Case.objects.filter(
+            handler=source, division__in=divisions, status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED]
+        )
+        for division in {c.division for c in cases.select_related("division")}:
+            if not permissions.can_reassign_division(user, division):
+                raise PermissionDenied
+        try:
+            moved = services.reassign_cases(
+                user, cases, form.cleaned_data["to_handler"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(count)s cases moved from %(from)s to %(to)s.")
+                % {"count": moved, "from": source, "to": form.cleaned_data["to_handler"]},
+            )
+            return redirect("cases:reassign")
+    if posted and posted.get("form") == "acting" and acting.is_valid():
+        division = acting.cleaned_data["division"]
+        if not permissions.can_reassign_division(user, division):
+            raise PermissionDenied
+        try:
+            services.set_acting_head(
+                user,
+                division,
+                acting.cleaned_data["acting_head"],
+                acting_from=acting.cleaned_data["acting_from"],
+                acting_until=acting.cleaned_data["acting_until"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(acting, exc)
+        else:
+            messages.success(request, _("Acting head of %(division)s saved.") % {"division": division})
+            return redirect("cases:reassign")
+    open_counts = (
+        Case.objects.filter(division__in=divisions, status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED])
+        .values("handler__id", "handler__name", "handler__username", "handler__is_active")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    context = {
+        "form": form,
+        "acting": acting,
+        "divisions": divisions.select_related("head", "acting_head"),
+        "open_counts": list(open_counts),
+        "today": timezone.localdate(),
+    }
+    return render(request, "cases/reassign.html", context)
+
+
+def case_url(case: Case) -> str:
+    return reverse("cases:detail", args=[case.pk])

@@ -1,0 +1,1 @@
+"""Pages of reports: overview, division figures, bulletins and their downloads."""
