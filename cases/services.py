@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,8 +78,12 @@ def _snapshot(case: Case, fields) -> dict[str, Any]:
     return out
 
 
-def _validate(case: Case, today: dt.date) -> None:
-    """Validate the whole state of a case; raise one ValidationError keyed by field."""
+def _validate(case: Case, today: dt.date, *, check_clashes: bool = True) -> None:
+    """Validate the whole state of a case; raise one ValidationError keyed by field.
+
+    `check_clashes=False` skips the two uniqueness queries: register_cases checks a whole
+    batch against the register in one query instead.
+    """
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -147,13 +152,13 @@ def _validate(case: Case, today: dt.date) -> None:
             add(role_field, _("%(name)s is no longer active.") % {"name": person})
     if case.external_id == "":
         case.external_id = None
-    if case.case_number and not errors.get("case_number") and case.court_id:
+    if check_clashes and case.case_number and not errors.get("case_number") and case.court_id:
         clash = Case.objects.filter(court_id=case.court_id, case_number=case.case_number)
         if case.pk:
             clash = clash.exclude(pk=case.pk)
         if clash.exists():
             add("case_number", _("Case %(number)s is already registered.") % {"number": case.case_number})
-    if case.external_id:
+    if check_clashes and case.external_id:
         clash = Case.objects.filter(external_id=case.external_id)
         if case.pk:
             clash = clash.exclude(pk=case.pk)
@@ -174,6 +179,50 @@ def _save(case: Case) -> None:
         ) from exc
 
 
+def _new_case(court: Court | None, data: Mapping[str, Any]) -> Case:
+    """An unsaved case from EDITABLE_FIELDS, with the default procedure of its type."""
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    case = Case(court=court, status=CaseStatus.OPEN, closure_method="")
+    for name, value in data.items():
+        if value is None and name in ("cause", "parties", "closure_method", "case_number", "procedure"):
+            value = ""
+        setattr(case, name, value)
+    if not data.get("procedure"):
+        try:
+            case.procedure = default_procedure(case_numbers.parse(case.case_number).type_code)
+        except ValidationError:
+            case.procedure = Procedure.OTHER
+    return case
+
+
+def _registration_events(actor: User | None, case: Case, today: dt.date) -> list[CaseEvent]:
+    """The events a new case starts its timeline with (unsaved)."""
+    events = [
+        CaseEvent(
+            case=case,
+            kind=EventKind.REGISTERED,
+            actor=actor,
+            effective_on=case.filed_on,
+            after=_snapshot(case, EDITABLE_FIELDS),
+        )
+    ]
+    if case.status == CaseStatus.SUSPENDED:
+        events.append(CaseEvent(case=case, kind=EventKind.SUSPENDED, actor=actor, effective_on=today))
+    if case.status == CaseStatus.CLOSED:
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.CLOSED,
+                actor=actor,
+                effective_on=case.closed_on,
+                after=_snapshot(case, ("closed_on", "closure_method")),
+            )
+        )
+    return events
+
+
 @transaction.atomic
 def register_case(
     actor: User | None,
@@ -185,43 +234,83 @@ def register_case(
 ) -> Case:
     """Register a new case. `data` holds EDITABLE_FIELDS; a case may arrive already closed."""
     today = today or timezone.localdate()
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
-    court = court or Court.default()
-    case = Case(court=court, status=CaseStatus.OPEN, closure_method="")
-    for name, value in data.items():
-        if value is None and name in ("cause", "parties", "closure_method", "case_number", "procedure"):
-            value = ""
-        setattr(case, name, value)
-    if not data.get("procedure"):
-        try:
-            case.procedure = default_procedure(case_numbers.parse(case.case_number).type_code)
-        except ValidationError:
-            case.procedure = Procedure.OTHER
+    case = _new_case(court or Court.default(), data)
     _validate(case, today)
     case.set_lines()
     _save(case)
-    CaseEvent.objects.create(
-        case=case,
-        kind=EventKind.REGISTERED,
-        actor=actor,
-        effective_on=case.filed_on,
-        after=_snapshot(case, EDITABLE_FIELDS),
-    )
-    if case.status == CaseStatus.SUSPENDED:
-        CaseEvent.objects.create(case=case, kind=EventKind.SUSPENDED, actor=actor, effective_on=today)
-    if case.status == CaseStatus.CLOSED:
-        CaseEvent.objects.create(
-            case=case,
-            kind=EventKind.CLOSED,
-            actor=actor,
-            effective_on=case.closed_on,
-            after=_snapshot(case, ("closed_on", "closure_method")),
-        )
+    for event in _registration_events(actor, case, today):
+        event.save()
     for target, kind in links:
         link_cases(actor, case, target, kind)
     return case
+
+
+@transaction.atomic
+def register_cases(
+    actor: User | None,
+    rows: list[Mapping[str, Any]],
+    *,
+    court: Court | None = None,
+    today: dt.date | None = None,
+) -> list[Case | ValidationError]:
+    """Register many new cases at once (bulk API, file imports): register_case's rules and
+    events, written set-based: one clash query, one INSERT of cases, one of events.
+
+    Returns, per row in order, the saved case or the ValidationError that refused it; a
+    refused row writes nothing, the others are saved. Keep in step with register_case.
+    """
+    today = today or timezone.localdate()
+    court = court or Court.default()
+    out: list[Case | ValidationError] = []
+    for data in rows:
+        try:
+            case = _new_case(court, data)
+            _validate(case, today, check_clashes=False)
+            case.set_lines()
+        except ValidationError as exc:
+            out.append(exc)
+            continue
+        out.append(case)
+    built = [c for c in out if isinstance(c, Case)]
+    numbers = {c.case_number for c in built}
+    external_ids = {c.external_id for c in built if c.external_id}
+    taken = Case.objects.filter(Q(court=court, case_number__in=numbers) | Q(external_id__in=external_ids))
+    taken_numbers, taken_external = set(), set()
+    for number, external_id in taken.values_list("case_number", "external_id"):
+        taken_numbers.add(number)
+        taken_external.add(external_id)
+    seen_numbers: set[str] = set()
+    seen_external: set[str] = set()
+    for i, case in enumerate(out):
+        if not isinstance(case, Case):
+            continue
+        errors: dict[str, list[str]] = {}
+        if case.case_number in taken_numbers or case.case_number in seen_numbers:
+            errors["case_number"] = [_("Case %(number)s is already registered.") % {"number": case.case_number}]
+        if case.external_id and (case.external_id in taken_external or case.external_id in seen_external):
+            errors["external_id"] = [_("Another case already has this external id.")]
+        if errors:
+            out[i] = ValidationError(errors)
+            continue
+        seen_numbers.add(case.case_number)
+        if case.external_id:
+            seen_external.add(case.external_id)
+    good = [c for c in out if isinstance(c, Case)]
+    try:
+        with transaction.atomic():
+            Case.objects.bulk_create(good)
+    except IntegrityError:
+        # A concurrent writer registered one of these numbers meanwhile: fall back to one by one.
+        for i, case in enumerate(out):
+            if isinstance(case, Case):
+                data = {name: getattr(case, name) for name in EDITABLE_FIELDS}
+                try:
+                    out[i] = register_case(actor, court=court, today=today, **data)
+                except ValidationError as exc:
+                    out[i] = exc
+        return out
+    CaseEvent.objects.bulk_create([event for case in good for event in _registration_events(actor, case, today)])
+    return out
 
 
 def _event_kinds(before: Case, changes: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
