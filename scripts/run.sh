@@ -9,7 +9,6 @@ export DEBUG="${DEBUG:-1}"
 PORT="${PORT:-8000}"
 DEMO_CASES="${DEMO_CASES:-30000}"
 python manage.py migrate --no-input -v0
-python manage.py compilemessages -v0 2>/dev/null || true
 python manage.py seed_demo --if-empty --cases "$DEMO_CASES"
 python manage.py install_schedules
 python manage.py collectstatic --no-input -v0

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_file_matches_the_compose_specification():
     schema = __import__("json").loads((ROOT / "docs/schemas/compose-spec.json").read_text())
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    jsonschema.validate(compose, schema)
+    jsonschema.Draft7Validator(schema).validate(compose)
     services = compose["services"]
     assert {"postgres", "redis", "web", "worker", "beat", "proxy"} <= set(services)
     for name in ("postgres", "redis", "web", "worker"):
