@@ -104,3 +104,23 @@ def can_sign_off_bulletin(user: User, division: Division, on: dt.date) -> bool:
         return False
     effective = division.effective_head(on)
     return effective is not None and effective.pk == user.pk
+
+
+def can_lead_division(user: User, division: Division) -> bool:
+    """The head or acting head of a division acts for it: reviews clearance plans and acknowledges
+    the weekly dispatch list. Admins too."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_role(Role.ADMIN) or division.id in headed_division_ids(user)
+
+
+def can_file_plan(user: User, case: Case) -> bool:
+    """A clearance plan is filed by the case's handler, or by the division head on their behalf."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return case.handler_id == user.id or can_lead_division(user, case.division)
+
+
+def can_review_plan(user: User, case: Case) -> bool:
+    """The division head approves or returns the plans of the division's cases."""
+    return can_lead_division(user, case.division)
