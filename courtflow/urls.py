@@ -3,8 +3,10 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from cases import views as case_views
+from courtflow.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
