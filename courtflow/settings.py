@@ -201,6 +201,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DATE_FORMAT": "%Y-%m-%d",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
+    # Service ValidationErrors become 400s, oversized bodies 413s (cases/api/common.py).
+    "EXCEPTION_HANDLER": "cases.api.common.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "cases.api.common.SizeLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Token (integration) requests per user, e.g. "3000/minute"; empty turns throttling off.
+    "DEFAULT_THROTTLE_CLASSES": ["cases.api.common.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_THROTTLE_RATE", default="3000/minute") or None},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CourtFlow API",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("courtflow.api_urls")),
     path("alerts/", include("alerts.urls")),
     path("reports/", include("reports.urls")),
     path("", case_views.home, name="home"),

@@ -1,0 +1,403 @@
+"""What every CourtFlow API endpoint shares: error shape, strict query parameters,
+pagination with capped counts, a keyset cursor for full syncs, token throttling and a
+JSON parser that honours DATA_UPLOAD_MAX_MEMORY_SIZE.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from collections import OrderedDict
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# --- errors -------------------------------------------------------------------------------
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "payload_too_large"
+
+
+def django_errors_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """Services raise Django's ValidationError keyed by field; the API answers DRF's shape."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+
+
+def exception_handler(exc, context):
+    """The one place where service errors become HTTP answers (REST_FRAMEWORK EXCEPTION_HANDLER)."""
+    if isinstance(exc, DjangoValidationError):
+        exc = django_errors_to_drf(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    return drf_exception_handler(exc, context)
+
+
+class SizeLimitedJSONParser(parsers.JSONParser):
+    """DRF reads the body stream itself, bypassing Django's DATA_UPLOAD_MAX_MEMORY_SIZE check:
+    refuse an oversized body here (413) before reading it."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        if limit is not None and request is not None:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                raise PayloadTooLarge()
+        return super().parse(stream, media_type, parser_context)
+
+
+# --- query parameters ---------------------------------------------------------------------
+
+
+class StrictQueryParamsMixin:
+    """Answer 400 naming every query parameter the endpoint does not know.
+
+    A typo such as `?divison=civil-1` would otherwise return every case, silently.
+    Allowed: the filterset's filters, the pagination and ordering parameters, and
+    `extra_query_params` of the view (per action via `extra_query_params_by_action`).
+    """
+
+    extra_query_params: tuple[str, ...] = ()
+    extra_query_params_by_action: dict[str, tuple[str, ...]] = {}
+    # DRF's format suffix (?format=json) is always allowed.
+    always_allowed = ("format",)
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = set(self.always_allowed) | set(self.extra_query_params)
+        allowed |= set(self.extra_query_params_by_action.get(self.action, ()))
+        if self.action in ("list",) or self.action in getattr(self, "filtered_actions", ()):
+            filterset_class = getattr(self, "filterset_class", None)
+            if filterset_class is not None:
+                allowed |= set(filterset_class.base_filters)
+            paginator = self.paginator
+            if paginator is not None:
+                for name in ("page_query_param", "page_size_query_param", "cursor_query_param"):
+                    value = getattr(paginator, name, None)
+                    if value:
+                        allowed.add(value)
+        return allowed
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        unknown = sorted(set(request.query_params) - self.allowed_query_params())
+        if unknown:
+            raise exceptions.ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
+
+    def filter_queryset(self, queryset):
+        # Filters apply to lists only; get_object() must not be narrowed by list filters.
+        if self.action == "list" or self.action in getattr(self, "filtered_actions", ()):
+            return super().filter_queryset(queryset)
+        return queryset
+
+
+def parse_as_of(request) -> dt.date:
+    """`?as_of=YYYY-MM-DD`, default today in the court's time zone."""
+    raw = request.query_params.get("as_of")
+    if raw in (None, ""):
+        return timezone.localdate()
+    return parse_iso_date(raw, "as_of")
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_iso_date(raw: str, field: str) -> dt.date:
+    """A strict YYYY-MM-DD date, or a 400 naming `field`."""
+    try:
+        if not _ISO_DATE.match(raw):
+            raise ValueError(raw)
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise exceptions.ValidationError({field: [_("Enter a date as YYYY-MM-DD.")]}) from None
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+
+class _CappedPaginator(Paginator):
+    """Counts at most `cap` rows (SELECT count(*) FROM (… LIMIT cap)), so the count of a
+    million-row list costs what a page does."""
+
+    def __init__(self, *args, cap: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap].count()
+
+
+class CappedPageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    count_cap = 10_000
+    page_size_query_description = gettext_lazy("Rows per page, 1 to 500 (default 50).")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        raw_page = request.query_params.get(self.page_query_param) or 1
+        try:
+            page_number = int(raw_page)
+        except (TypeError, ValueError):
+            raise exceptions.NotFound(_("Invalid page.")) from None
+        if page_number < 1:
+            raise exceptions.NotFound(_("Invalid page."))
+        # Count far enough to know whether the requested page and one more row exist.
+        cap = max(self.count_cap, page_number * page_size + 1)
+        paginator = _CappedPaginator(queryset, page_size, cap=cap)
+        self.count_is_exact = paginator.count < cap
+        try:
+            self.page = paginator.page(page_number)
+        except Exception:  # InvalidPage / EmptyPage
+            raise exceptions.NotFound(_("Invalid page.")) from None
+        return list(self.page)
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return value
+
+    def get_paginated_response(self, data):
+        return Response(
+            OrderedDict(
+                [
+                    ("count", self.page.paginator.count),
+                    ("count_is_exact", self.count_is_exact),
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
+            )
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["count", "count_is_exact", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "description": (
+                        f"Number of matching rows, counted exactly up to {self.count_cap:,} "
+                        "(or to the requested page plus one row, whichever is larger). Above that the count "
+                        "is capped and count_is_exact is false; use /api/v1/cases/export/ for full syncs."
+                    ),
+                },
+                "count_is_exact": {
+                    "type": "boolean",
+                    "description": "False when the count was capped (there are at least `count` rows).",
+                },
+                "next": {"type": "string", "nullable": True, "format": "uri", "description": "Next page."},
+                "previous": {"type": "string", "nullable": True, "format": "uri", "description": "Previous page."},
+                "results": schema,
+            },
+        }
+
+
+class UpdatedAtCursorPagination(pagination.BasePagination):
+    """Keyset pagination over (updated_at, id), for full and incremental syncs.
+
+    Unlike DRF's CursorPagination (one ordering field plus an offset within ties), the cursor
+    holds both keys, so a job that moved 100,000 cases to the same timestamp does not make
+    each page rescan its ties.
+    """
+
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+    page_size = 500
+    max_page_size = 1000
+
+    def _decode(self, raw: str) -> tuple[dt.datetime, int]:
+        try:
+            text = base64.urlsafe_b64decode(raw.encode("ascii") + b"==").decode("ascii")
+            stamp, pk = text.rsplit("|", 1)
+            when = parse_datetime(stamp)
+            if when is None:
+                raise ValueError
+            return when, int(pk)
+        except (ValueError, UnicodeError):
+            raise exceptions.ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None
+
+    @staticmethod
+    def _encode(when: dt.datetime, pk: int) -> str:
+        return base64.urlsafe_b64encode(f"{when.isoformat()}|{pk}".encode("ascii")).decode("ascii").rstrip("=")
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return value
+
+    def paginate_queryset(self, queryset, request, view=None):
+        from django.db.models import Q
+
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.cursor_query_param)
+        queryset = queryset.order_by("updated_at", "id")
+        if raw:
+            when, pk = self._decode(raw)
+            queryset = queryset.filter(Q(updated_at__gt=when) | Q(updated_at=when, id__gt=pk))
+        rows = list(queryset[: size + 1])
+        self.has_next = len(rows) > size
+        rows = rows[:size]
+        self.last = (rows[-1].updated_at, rows[-1].pk) if rows else None
+        return rows
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next or self.last is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self._encode(*self.last))
+
+    def get_paginated_response(self, data):
+        url = self.request.build_absolute_uri()
+        resume = replace_query_param(url, self.cursor_query_param, self._encode(*self.last)) if self.last else url
+        return Response(
+            OrderedDict(
+                [
+                    ("next", self.get_next_link()),
+                    ("resume", resume),
+                    ("results", data),
+                ]
+            )
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The next page; null when this page reaches the end.",
+                },
+                "resume": {
+                    "type": "string",
+                    "format": "uri",
+                    "description": (
+                        "Where to continue later: after the last row of this page, even when it is the end "
+                        "(store it and call it on the next sync to get only what changed since)."
+                    ),
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque position from a previous `next` or `resume` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page, 1 to {self.max_page_size} (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+
+# --- throttling ---------------------------------------------------------------------------
+
+
+class TokenRateThrottle(throttling.UserRateThrottle):
+    """Throttle token-authenticated integrations (browser sessions are people, not scripts).
+
+    The rate is REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"], e.g. "3000/minute";
+    read on each request so settings overrides take effect.
+    """
+
+    scope = "token"
+
+    def get_rate(self):
+        rates = api_settings.user_settings.get("DEFAULT_THROTTLE_RATES", {}) if api_settings.user_settings else {}
+        return rates.get(self.scope)
+
+    def allow_request(self, request, view):
+        if not isinstance(request.auth, Token):
+            return True
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+# --- serializer helpers -------------------------------------------------------------------
+
+
+class UsernameField(serializers.SlugRelatedField):
+    """A person by username."""
+
+    def __init__(self, **kwargs):
+        from cases.models import User
+
+        kwargs.setdefault("queryset", User.objects.all())
+        super().__init__(slug_field="username", **kwargs)
+
+
+class DivisionCodeField(serializers.SlugRelatedField):
+    """A division by code."""
+
+    def __init__(self, **kwargs):
+        from cases.models import Division
+
+        kwargs.setdefault("queryset", Division.objects.all())
+        super().__init__(slug_field="code", **kwargs)

@@ -1,0 +1,39 @@
+"""The REST API: /api/v1/ resources, the OpenAPI schema and its docs page (served locally)."""
+
+from django.urls import include, path
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from alerts.api import register as register_alerts
+from cases.api.views import CaseViewSet, DivisionViewSet, StaffViewSet
+from reports.api import register as register_reports
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("divisions", DivisionViewSet, basename="division")
+router.register("staff", StaffViewSet, basename="staff")
+router.register("cases", CaseViewSet, basename="case")
+
+register_alerts(router)
+register_reports(router)
+
+
+class EnglishSchemaView(SpectacularAPIView):
+    """The contract is written in English whatever the browser's language (?lang= still wins)."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("lang"):
+            return super().get(request, *args, **kwargs)
+        with translation.override("en"):
+            return super().get(request, *args, **kwargs)
+
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", EnglishSchemaView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
