@@ -491,7 +491,10 @@ class DispatchItem(models.Model):
     missing_plan = models.BooleanField(_("missing a plan"), default=False)
     overdue_plan = models.BooleanField(_("plan overdue"), default=False)
     over_15m = models.BooleanField(_("over 15 months"), default=False)
-    age_days = models.PositiveIntegerField(_("age (days)"))
+    filed_on = models.DateField(
+        _("filing date"),
+        help_text=_("The filing date when the list was built; the age on the list is measured from it."),
+    )
     expected_close_on = models.DateField(
         _("expected closing date"), null=True, blank=True, help_text=_("Of the standing plan, if any.")
     )
@@ -514,7 +517,7 @@ class DispatchItem(models.Model):
     class Meta:
         verbose_name = _("dispatch item")
         verbose_name_plural = _("dispatch items")
-        ordering = ["dispatch_list", "-age_days", "id"]
+        ordering = ["dispatch_list", "filed_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["dispatch_list", "case"], name="dispatch_item_one_per_case"),
             models.CheckConstraint(
