@@ -24,3 +24,5 @@ DATABASES["sqlite"] = {  # noqa: F405
     "NAME": ":memory:",
     "TEST": {"NAME": ":memory:"},
 }
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing folder
