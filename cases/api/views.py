@@ -173,7 +173,8 @@ class CaseViewSet(NoDeleteModelViewSet):
         return context
 
     def _respond(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
-        case = self.get_queryset().get(pk=case.pk)
+        # Re-read unrestricted: a transfer may just have moved the case out of the writer's view.
+        case = Case.objects.select_related("court", "division", "handler", "clerk").get(pk=case.pk)
         return Response(self.get_serializer(case).data, status=code)
 
     def create(self, request, *args, **kwargs):
