@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import case_numbers
+from . import case_numbers, limits_services
 from .models import (
     Case,
     CaseEvent,
@@ -24,6 +24,7 @@ from .models import (
     Court,
     Division,
     EventKind,
+    LimitVariant,
     Procedure,
     User,
 )
@@ -43,8 +44,9 @@ EDITABLE_FIELDS = (
     "closure_method",
     "business_environment",
     "external_id",
+    "limit_variant",
 )
-DETAIL_FIELDS = ("cause", "parties", "clerk", "business_environment", "external_id")
+DETAIL_FIELDS = ("cause", "parties", "clerk", "business_environment", "external_id", "limit_variant")
 
 
 def default_procedure(type_code: str) -> str:
@@ -128,6 +130,8 @@ def _validate(case: Case, today: dt.date, *, check_clashes: bool = True) -> None
         add("status", _("Unknown status."))
     if case.procedure not in Procedure.values:
         add("procedure", _("Unknown procedure."))
+    if case.limit_variant not in LimitVariant.values:
+        add("limit_variant", _("Unknown time-limit variant."))
     if case.status == CaseStatus.CLOSED:
         if case.closed_on is None:
             add("closed_on", _("A closed case needs its closing date."))
@@ -186,7 +190,14 @@ def _new_case(court: Court | None, data: Mapping[str, Any]) -> Case:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
     case = Case(court=court, status=CaseStatus.OPEN, closure_method="")
     for name, value in data.items():
-        if value is None and name in ("cause", "parties", "closure_method", "case_number", "procedure"):
+        if value is None and name in (
+            "cause",
+            "parties",
+            "closure_method",
+            "case_number",
+            "procedure",
+            "limit_variant",
+        ):
             value = ""
         setattr(case, name, value)
     if not data.get("procedure"):
@@ -242,6 +253,8 @@ def register_case(
         event.save()
     for target, kind in links:
         link_cases(actor, case, target, kind)
+    # The statutory time limit: pick the rule, store the deadline (a suspended case opens its period).
+    limits_services.after_case_change(actor, None, case, set(data), today, today=today)
     return case
 
 
@@ -296,6 +309,7 @@ def register_cases(
         if case.external_id:
             seen_external.add(case.external_id)
     good = [c for c in out if isinstance(c, Case)]
+    limits_services.prepare_new_clocks(good, today)
     try:
         with transaction.atomic():
             Case.objects.bulk_create(good)
@@ -310,6 +324,7 @@ def register_cases(
                     out[i] = exc
         return out
     CaseEvent.objects.bulk_create([event for case in good for event in _registration_events(actor, case, today)])
+    limits_services.record_initial_periods(actor, good, today)
     return out
 
 
@@ -408,6 +423,8 @@ def change_case(
                 after=_snapshot(case, fields),
             )
         )
+    # Suspension periods, resumption of waiting cases and the stored deadline follow the change.
+    limits_services.after_case_change(actor, before.status, case, set(real), effective_on or today, today=today)
     return events
 
 

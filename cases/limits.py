@@ -1,0 +1,445 @@
+"""The statutory time limit (审限): a second clock beside the ageing lines. One rule, one place.
+
+Deadline, in this order (issue 6, DOMAIN.md):
+
+1. filing date + base limit of the case's rule (months land on the same day-number,
+   clipped to the month's end; days are added as days: the filing day is not counted);
+2. + each approved extension, in step order (months clipped likewise);
+3. + excluded days: each period counts end − start + 1 days; a running period counts up
+   to the as-of date; overlapping periods count once (the union of their days);
+4. if that day is a rest day or holiday, the next working day (make-up working days on
+   weekends are working days), from the WorkingDay table.
+
+Two faces of the rule, which a test proves agree for many generated cases:
+
+* `deadline()` / `days_remaining()` / `limit_status()`: pure functions;
+* `deadline_expression()` / `days_remaining_expression()` / `limit_status_expression()`
+  and `annotate_clock()`: queryset expressions over fields stored on the case by
+  `cases.limits_services.recompute_clock` (`limit_raw`, `limit_paused_from`, `deadline`).
+
+How a running period is stored without a daily write per case: `clock_state()` splits the
+count into what is fixed (`raw`: filing + base + extensions + excluded days up to the day
+before `paused_from`) and what grows by one each day from `paused_from` on (the running
+period). As of D the raw deadline is raw + max(0, D − paused_from + 1). When a recorded
+closed period runs past the start of a running one, `paused_from` is the day after the
+later of the two, so an as-of date inside that overlap is counted as at its end.
+
+Figures (on-time closure rate, average excluded days, extension rate, overruns) and the
+hidden-overrun list are selectors at the end of this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_lazy as _
+
+from .calendar import IsWorking, next_working_day, working_calendar
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+class LimitStatus:
+    WITHIN = "within"
+    WARNING = "warning"
+    OVERDUE = "overdue"
+
+    CHOICES = [(WITHIN, _("Within the limit")), (WARNING, _("Near the limit")), (OVERDUE, _("Over the limit"))]
+
+
+def warning_days() -> int:
+    """Days before the deadline from which a case shows as `warning` (setting LIMIT_WARNING_DAYS)."""
+    return int(getattr(settings, "LIMIT_WARNING_DAYS", 30))
+
+
+def alert_days() -> tuple[int, ...]:
+    """Days before the deadline on which warnings are raised (setting LIMIT_ALERT_DAYS)."""
+    return tuple(getattr(settings, "LIMIT_ALERT_DAYS", (30, 15, 7)))
+
+
+# --- the pure rule ----------------------------------------------------------------------
+
+
+def add_length(day: dt.date, length: int, unit: str) -> dt.date:
+    """`day` + a length in months (same day-number, clipped to the month's end) or days."""
+    if unit == "months":
+        return day + relativedelta(months=length)
+    if unit == "days":
+        return day + dt.timedelta(days=length)
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+Period = tuple[dt.date, dt.date | None]  # (first day, last day or None while running)
+Length = tuple[int, str]  # (length, "months" | "days")
+
+
+def union_days(spans: Iterable[tuple[dt.date, dt.date]]) -> int:
+    """Number of days in the union of closed day ranges [start, end] (end before start: empty)."""
+    total = 0
+    last: dt.date | None = None
+    for start, end in sorted(spans):
+        if end < start:
+            continue
+        if last is not None and start <= last:
+            start = last + ONE_DAY
+        if end >= start:
+            total += (end - start).days + 1
+        last = end if last is None else max(last, end)
+    return total
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """What the case stores: see the module docstring."""
+
+    nominal: dt.date  # filing + base + approved extensions
+    raw: dt.date  # nominal + excluded days counted up to the day before paused_from
+    paused_from: dt.date | None  # first not-yet-counted day of a running period
+    excluded_days: int  # excluded days counted in `raw`
+
+
+def nominal_end(filed_on: dt.date, base: Length, extensions: Sequence[Length] = ()) -> dt.date:
+    """Filing date + base limit + each approved extension, in order; no excluded days."""
+    day = add_length(filed_on, *base)
+    for length, unit in extensions:
+        day = add_length(day, length, unit)
+    return day
+
+
+def clock_state(
+    filed_on: dt.date, base: Length, extensions: Sequence[Length] = (), periods: Iterable[Period] = ()
+) -> ClockState:
+    nominal = nominal_end(filed_on, base, extensions)
+    periods = list(periods)
+    closed = [(start, end) for start, end in periods if end is not None]
+    running = [start for start, end in periods if end is None]
+    if not running:
+        days = union_days(closed)
+        return ClockState(nominal, nominal + dt.timedelta(days=days), None, days)
+    start = min(running)
+    last_recorded = max([start - ONE_DAY, *(end for _s, end in closed)])
+    days = union_days([*closed, (start, last_recorded)])
+    return ClockState(nominal, nominal + dt.timedelta(days=days), last_recorded + ONE_DAY, days)
+
+
+def raw_on(state: ClockState, as_of: dt.date) -> dt.date:
+    """The deadline before the working-day step, as of `as_of` (a running period grows)."""
+    if state.paused_from is not None and as_of >= state.paused_from:
+        return state.raw + dt.timedelta(days=(as_of - state.paused_from).days + 1)
+    return state.raw
+
+
+def excluded_days_on(state: ClockState, as_of: dt.date) -> int:
+    return (raw_on(state, as_of) - state.nominal).days
+
+
+def deadline_on(state: ClockState, as_of: dt.date, is_working: IsWorking | None = None) -> dt.date:
+    raw = raw_on(state, as_of)
+    return next_working_day(raw, is_working or working_calendar(raw, raw))
+
+
+def deadline(
+    filed_on: dt.date,
+    base: Length,
+    extensions: Sequence[Length],
+    periods: Iterable[Period],
+    as_of: dt.date,
+    is_working: IsWorking | None = None,
+) -> dt.date:
+    """THE deadline: the last day of the time limit as of `as_of` (module docstring)."""
+    return deadline_on(clock_state(filed_on, base, extensions, periods), as_of, is_working)
+
+
+def days_remaining(deadline_day: dt.date, as_of: dt.date) -> int:
+    """Days left to the deadline (0 on the deadline itself), negative when overdue."""
+    return (deadline_day - as_of).days
+
+
+def limit_status(remaining: int, warning: int | None = None) -> str:
+    if remaining < 0:
+        return LimitStatus.OVERDUE
+    if remaining <= (warning_days() if warning is None else warning):
+        return LimitStatus.WARNING
+    return LimitStatus.WITHIN
+
+
+def pick_rule(rules: Iterable, category: str, stage: str, procedure: str, variant: str = ""):
+    """The most specific active rule for a case: variant must match (an unknown variant falls
+    back to the plain row), a row naming the procedure beats a row for any procedure."""
+    candidates = [r for r in rules if r.active and r.category == category and r.stage == stage]
+    for wanted_variant in dict.fromkeys([variant, ""]):
+        rows = [r for r in candidates if r.variant == wanted_variant]
+        for row in rows:
+            if row.procedure == procedure:
+                return row
+        for row in rows:
+            if row.procedure == "":
+                return row
+    return None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Everything the case page shows about the time limit on `as_of`."""
+
+    as_of: dt.date
+    rule: object | None
+    base_end: dt.date | None  # filing + base limit
+    extended_end: dt.date | None  # + approved extensions
+    excluded_days: int
+    deadline: dt.date | None
+    days_remaining: int | None  # None for a closed case
+    status: str | None
+    running_period: bool
+    provisional: bool  # the deadline falls in a year of weekends-only calendar
+
+
+def case_clock(case, as_of: dt.date) -> Clock:
+    """The clock of one case from its stored state (what the UI and the API detail read)."""
+    from .calendar import is_provisional
+
+    if case.limit_rule_id is None or case.limit_raw is None:
+        return Clock(as_of, None, None, None, 0, None, None, None, False, False)
+    rule = case.limit_rule
+    state = ClockState(case.limit_nominal, case.limit_raw, case.limit_paused_from, case.limit_excluded_days)
+    closed = case.closed_on is not None and case.closed_on <= as_of
+    measured = case.closed_on if closed else as_of
+    day = deadline_on(state, measured)
+    remaining = None if closed else days_remaining(day, as_of)
+    return Clock(
+        as_of=as_of,
+        rule=rule,
+        base_end=add_length(case.filed_on, rule.base_length, rule.base_unit),
+        extended_end=case.limit_nominal,
+        excluded_days=excluded_days_on(state, measured),
+        deadline=day,
+        days_remaining=remaining,
+        status=None if remaining is None else limit_status(remaining),
+        running_period=case.limit_paused_from is not None and measured >= case.limit_paused_from,
+        provisional=is_provisional(day),
+    )
+
+
+# --- queryset expressions -----------------------------------------------------------------
+
+
+class AddDays(Func):
+    """date + integer number of days."""
+
+    output_field = DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
+        )
+
+
+class DaysBetween(Func):
+    """later − earlier, in whole days."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
+def raw_expression(as_of: dt.date, ref=F, prefix: str = ""):
+    """SQL twin of `raw_on`: limit_raw + max(0, as_of − limit_paused_from + 1)."""
+    grown = Greatest(
+        DaysBetween(Value(as_of, output_field=DateField()), ref(f"{prefix}limit_paused_from")) + Value(1),
+        Value(0),
+        output_field=IntegerField(),
+    )
+    return AddDays(ref(f"{prefix}limit_raw"), Coalesce(grown, Value(0), output_field=IntegerField()))
+
+
+def deadline_expression(as_of: dt.date, prefix: str = ""):
+    """SQL twin of `deadline_on` for the stored state; NULL for a case with no rule.
+
+    Running clocks use the stored `deadline` (kept current by the services and by
+    `refresh_deadlines` after calendar changes); a clock with a running period is recomputed
+    as of `as_of` through the WorkingDay table.
+    """
+    from .models import WorkingDay
+
+    first_working = (
+        WorkingDay.objects.filter(day__gte=raw_expression(as_of, OuterRef, prefix), is_working=True)
+        .order_by("day")
+        .values("day")[:1]
+    )
+    paused = Coalesce(Subquery(first_working, output_field=DateField()), raw_expression(as_of, F, prefix))
+    return Case(
+        When(Q(**{f"{prefix}limit_paused_from__isnull": False}), then=paused),
+        default=F(f"{prefix}deadline"),
+        output_field=DateField(),
+    )
+
+
+def open_on_q(as_of: dt.date, prefix: str = "") -> Q:
+    from .ageing import open_on_q as ageing_open_on_q
+
+    return ageing_open_on_q(as_of, prefix) & Q(**{f"{prefix}limit_raw__isnull": False})
+
+
+def days_remaining_expression(as_of: dt.date, prefix: str = ""):
+    """SQL twin of `days_remaining`: NULL unless the case is open on `as_of` and has a rule."""
+    return Case(
+        When(
+            open_on_q(as_of, prefix),
+            then=DaysBetween(deadline_expression(as_of, prefix), Value(as_of, output_field=DateField())),
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def limit_status_expression(as_of: dt.date, warning: int | None = None, prefix: str = ""):
+    """SQL twin of `limit_status`, over `days_remaining` already annotated."""
+    warning = warning_days() if warning is None else warning
+    return Case(
+        When(Q(days_remaining__isnull=True), then=Value(None)),
+        When(Q(days_remaining__lt=0), then=Value(LimitStatus.OVERDUE)),
+        When(Q(days_remaining__lte=warning), then=Value(LimitStatus.WARNING)),
+        default=Value(LimitStatus.WITHIN),
+        output_field=CharField(),
+    )
+
+
+def annotate_clock(qs: QuerySet, as_of: dt.date, warning: int | None = None) -> QuerySet:
+    """Add `limit_deadline` (NULL when closed by `as_of`), `days_remaining` and `limit_status`.
+
+    What lists, the API (`as_of`) and the jobs use: one statement for any number of cases.
+    """
+    return qs.annotate(
+        limit_deadline=Case(
+            When(open_on_q(as_of), then=deadline_expression(as_of)), default=None, output_field=DateField()
+        ),
+        days_remaining=days_remaining_expression(as_of),
+    ).annotate(limit_status=limit_status_expression(as_of, warning))
+
+
+def overdue_q(as_of: dt.date) -> Q:
+    """For a queryset already passed through `annotate_clock`."""
+    return Q(days_remaining__lt=0)
+
+
+# --- figures ------------------------------------------------------------------------------
+
+GROUPS = {"division": ("division_id", "division__name"), "handler": ("handler_id", "handler__name")}
+
+
+def _count_by(qs: QuerySet, group_by: str | None, **aggregates) -> dict:
+    """{group key: {aggregate: value, "name": label}}; key None without grouping."""
+    if group_by is None:
+        return {None: qs.aggregate(**aggregates)}
+    key, label = GROUPS[group_by]
+    return {row[key]: {**row, "name": row[label]} for row in qs.values(key, label).order_by(key).annotate(**aggregates)}
+
+
+def limit_figures(
+    start: dt.date, end: dt.date, *, group_by: str | None = None, queryset: QuerySet | None = None
+) -> list[dict]:
+    """Time-limit figures, court-wide (`group_by=None`) or per "division" / "handler".
+
+    Cases closed in [start, end] with a time limit: `closed`, `closed_on_time` (closing date
+    on or before the deadline), `on_time_rate` (0–1, None when none closed),
+    `average_excluded_days`, `extended` (at least one approved extension), `extension_rate`.
+    Open cases on `end`: `overdue` (past the deadline), `hidden_flags` (cases with a running
+    hidden-overrun flag). Each row also has `name` and the group's id key when grouped.
+    """
+    from .models import Case as CaseModel
+    from .models import Extension, HiddenOverrunFlag
+
+    base = CaseModel.objects.all() if queryset is None else queryset
+    extended = Exists(Extension.objects.filter(case=OuterRef("pk"), status="approved"))
+    flagged = Exists(HiddenOverrunFlag.objects.filter(case=OuterRef("pk"), cleared_on__isnull=True))
+    closed = base.filter(closed_on__gte=start, closed_on__lte=end, deadline__isnull=False).alias(extended=extended)
+    groups = [
+        _count_by(
+            closed,
+            group_by,
+            closed=Count("id"),
+            closed_on_time=Count("id", filter=Q(closed_on__lte=F("deadline"))),
+            average_excluded_days=Avg("limit_excluded_days"),
+            extended=Count("id", filter=Q(extended=True)),
+        ),
+        _count_by(
+            annotate_clock(base.filter(open_on_q(end)), end).filter(days_remaining__lt=0), group_by, overdue=Count("id")
+        ),
+        _count_by(
+            base.filter(open_on_q(end)).alias(flagged=flagged).filter(flagged=True), group_by, hidden_flags=Count("id")
+        ),
+    ]
+    rows: dict = {}
+    for group in groups:
+        for key, values in group.items():
+            rows.setdefault(key, {}).update(values)
+    out = []
+    for row in rows.values():
+        for name in ("closed", "closed_on_time", "extended", "overdue", "hidden_flags"):
+            row[name] = row.get(name) or 0
+        row.setdefault("average_excluded_days", None)
+        row["on_time_rate"] = row["closed_on_time"] / row["closed"] if row["closed"] else None
+        row["extension_rate"] = row["extended"] / row["closed"] if row["closed"] else None
+        out.append(row)
+    return out
+
+
+def hidden_overrun_flags(*, division=None, queryset: QuerySet | None = None) -> QuerySet:
+    """Running hidden-overrun flags with their evidence, for the tracking officer's list."""
+    from .models import HiddenOverrunFlag
+
+    qs = HiddenOverrunFlag.objects.filter(cleared_on__isnull=True).select_related(
+        "case", "case__division", "case__handler"
+    )
+    if division is not None:
+        qs = qs.filter(case__division=division)
+    if queryset is not None:
+        qs = qs.filter(case__in=queryset)
+    return qs.order_by("case__division__sort_order", "case__filed_on", "rule")
+
+
+def hidden_overrun_counts_by_division(queryset: QuerySet | None = None) -> list[dict]:
+    """[{division_id, division__name, cases, flags}] for running flags."""
+    return list(
+        hidden_overrun_flags(queryset=queryset)
+        .values("case__division_id", "case__division__name")
+        .annotate(cases=Count("case", distinct=True), flags=Count("id"))
+        .order_by("case__division__name")
+    )

@@ -1,0 +1,618 @@
+"""Writes for the statutory time limit: excluded periods, extensions, the stored clock, the
+calendar overrides and the daily hidden-overrun check.
+
+`recompute_clock` is the one writer of a case's deadline fields. Every service that changes
+an input of the rule (filing date, procedure, case type, closing, periods, extensions) calls
+it; `cases.services.change_case` calls `after_case_change` for changes to the case itself.
+Nothing here runs from a signal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import limits
+from .calendar import working_calendar
+from .models import (
+    Approver,
+    Case,
+    CaseLink,
+    CaseLinkKind,
+    CaseStatus,
+    ExcludedPeriod,
+    ExclusionReason,
+    Extension,
+    ExtensionStatus,
+    HiddenOverrunFlag,
+    HiddenOverrunRule,
+    LimitRule,
+    User,
+    WorkingDay,
+    WorkingDayOverride,
+)
+from .roles import Role
+
+CLOCK_INPUTS = {"filed_on", "procedure", "case_number", "status", "closed_on", "limit_variant"}
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+# --- the stored clock -------------------------------------------------------------------------
+
+
+def recompute_clock(case: Case, today: dt.date | None = None) -> Case:
+    """Recompute and store the case's rule, deadline state and deadline (as of `today`)."""
+    today = today or timezone.localdate()
+    rule = limits.pick_rule(
+        LimitRule.objects.filter(category=case.category, stage=case.stage, active=True),
+        case.category,
+        case.stage,
+        case.procedure,
+        case.limit_variant,
+    )
+    fields: dict[str, Any] = {
+        "limit_rule": rule,
+        "limit_nominal": None,
+        "limit_raw": None,
+        "limit_paused_from": None,
+        "limit_excluded_days": 0,
+        "deadline": None,
+    }
+    if rule is not None:
+        extensions = [
+            (e.length, e.unit)
+            for e in case.extensions.filter(status=ExtensionStatus.APPROVED).order_by("step", "decided_on", "id")
+        ]
+        periods = list(case.excluded_periods.values_list("start", "end"))
+        state = limits.clock_state(case.filed_on, (rule.base_length, rule.base_unit), extensions, periods)
+        # A closed case is measured at its closing date; an open one as of today.
+        measured = case.closed_on or today
+        raw = limits.raw_on(state, measured)
+        fields.update(
+            limit_nominal=state.nominal,
+            limit_raw=state.raw,
+            limit_paused_from=state.paused_from,
+            limit_excluded_days=state.excluded_days,
+            deadline=limits.deadline_on(state, measured, working_calendar(raw, raw)),
+        )
+    Case.objects.filter(pk=case.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(case, name, value)
+    return case
+
+
+def prepare_new_clocks(cases: list[Case], today: dt.date | None = None) -> None:
+    """Set the clock fields of new, unsaved cases in memory (bulk registration): no extensions
+    yet, and a case registered as suspended gets a suspension running from `today`."""
+    today = today or timezone.localdate()
+    rules = list(LimitRule.objects.filter(active=True))
+    if not cases:
+        return
+    first = min(c.filed_on for c in cases)
+    is_working = working_calendar(first, max(today, *(c.closed_on or today for c in cases)) + dt.timedelta(days=800))
+    for case in cases:
+        rule = limits.pick_rule(rules, case.category, case.stage, case.procedure, case.limit_variant)
+        case.limit_rule = rule
+        if rule is None:
+            continue
+        periods = [(today, None)] if case.status == CaseStatus.SUSPENDED else []
+        state = limits.clock_state(case.filed_on, (rule.base_length, rule.base_unit), (), periods)
+        case.limit_nominal, case.limit_raw = state.nominal, state.raw
+        case.limit_paused_from, case.limit_excluded_days = state.paused_from, state.excluded_days
+        case.deadline = limits.deadline_on(state, case.closed_on or today, is_working)
+
+
+def record_initial_periods(actor: User | None, cases: list[Case], today: dt.date | None = None) -> None:
+    """After a bulk registration: the suspension period of each case registered as suspended."""
+    today = today or timezone.localdate()
+    ExcludedPeriod.objects.bulk_create(
+        [
+            ExcludedPeriod(case=c, reason_code=ExclusionReason.SUSPENSION, start=today, recorded_by=actor)
+            for c in cases
+            if c.status == CaseStatus.SUSPENDED
+        ]
+    )
+
+
+def refresh_deadlines(as_of: dt.date | None = None, queryset: QuerySet | None = None) -> int:
+    """Set-based: bring the stored `deadline` up to `as_of` for cases with a running period
+    (or for `queryset`, e.g. after a calendar change). One UPDATE; idempotent."""
+    as_of = as_of or timezone.localdate()
+    qs = queryset if queryset is not None else Case.objects.filter(limit_paused_from__isnull=False)
+    qs = qs.filter(limit_raw__isnull=False)
+    # Closed cases are measured at their closing date: their running periods were ended then.
+    first_working = (
+        WorkingDay.objects.filter(day__gte=limits.raw_expression(as_of, OuterRef), is_working=True)
+        .order_by("day")
+        .values("day")[:1]
+    )
+    return qs.filter(closed_on__isnull=True).update(
+        deadline=Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of))
+    )
+
+
+def refresh_all_deadlines(as_of: dt.date | None = None) -> int:
+    """Set-based: every open case's stored deadline from its raw date and the calendar (after
+    a calendar reload). Closed cases keep the deadline they closed with."""
+    return refresh_deadlines(as_of, Case.objects.filter(closed_on__isnull=True))
+
+
+def after_case_change(
+    actor: User | None,
+    before_status: str | None,
+    case: Case,
+    changed: set[str],
+    effective_on: dt.date,
+    today: dt.date | None = None,
+) -> None:
+    """Called by cases.services after a case is saved: keep periods and the clock in step.
+
+    Suspending opens a suspension period; resuming ends it the day before; closing ends
+    every running period on the closing date and resumes cases waiting for this one.
+    """
+    if not (changed & CLOCK_INPUTS) and before_status is not None:
+        return
+    status = case.status
+    if "status" in changed or before_status is None:
+        if status == CaseStatus.SUSPENDED and before_status != CaseStatus.SUSPENDED:
+            awaited = (
+                CaseLink.objects.filter(case=case, kind=CaseLinkKind.WAITS_FOR, target__closed_on__isnull=True)
+                .values_list("target", flat=True)
+                .first()
+            )
+            if not case.excluded_periods.filter(reason_code=ExclusionReason.SUSPENSION, end__isnull=True).exists():
+                ExcludedPeriod.objects.create(
+                    case=case,
+                    reason_code=ExclusionReason.SUSPENSION,
+                    start=effective_on,
+                    recorded_by=actor,
+                    awaited_case_id=awaited,
+                )
+        elif before_status == CaseStatus.SUSPENDED and status == CaseStatus.OPEN:
+            _end_running(case, effective_on - dt.timedelta(days=1), only_suspension=True)
+        if status == CaseStatus.CLOSED and before_status != CaseStatus.CLOSED:
+            _end_running(case, case.closed_on, only_suspension=False)
+    recompute_clock(case, today=today)
+    if status == CaseStatus.CLOSED and before_status != CaseStatus.CLOSED:
+        resume_waiting_cases(actor, case)
+
+
+def _end_running(case: Case, last_day: dt.date, *, only_suspension: bool) -> None:
+    running = case.excluded_periods.filter(end__isnull=True)
+    if only_suspension:
+        running = running.filter(reason_code=ExclusionReason.SUSPENSION)
+    # A period that had not begun by its last day excluded nothing: drop it.
+    running.filter(start__gt=last_day).delete()
+    running.update(end=last_day)
+
+
+def resume_waiting_cases(actor: User | None, closed: Case) -> list[Case]:
+    """Resume suspended cases waiting for `closed` once nothing else they wait for is open.
+
+    "Waiting" is a `waits_for` link or a running suspension naming `closed` as awaited case.
+    """
+    from .services import resume_case
+
+    waiting = Case.objects.filter(status=CaseStatus.SUSPENDED).filter(
+        Q(links__kind=CaseLinkKind.WAITS_FOR, links__target=closed)
+        | Q(excluded_periods__awaited_case=closed, excluded_periods__end__isnull=True)
+    )
+    still_waiting = CaseLink.objects.filter(
+        case=OuterRef("pk"), kind=CaseLinkKind.WAITS_FOR, target__closed_on__isnull=True
+    ).exclude(target=closed)
+    resumed = []
+    for case in waiting.distinct().exclude(Exists(still_waiting)).select_related("court"):
+        note = _("Resumed: the awaited case %(number)s was closed.") % {"number": closed.case_number}
+        resume_case(actor, case, on=closed.closed_on, note=note)
+        resumed.append(case)
+    return resumed
+
+
+# --- excluded periods ------------------------------------------------------------------------
+
+
+def _validate_period(period: ExcludedPeriod) -> None:
+    errors: dict[str, list[str]] = {}
+    case = period.case
+    if period.reason_code not in ExclusionReason.values:
+        errors.setdefault("reason_code", []).append(_("Unknown reason."))
+    if period.start is None:
+        errors.setdefault("start", []).append(_("Enter the first day."))
+    elif period.start < case.filed_on:
+        errors.setdefault("start", []).append(_("An excluded period cannot start before the filing date."))
+    if period.start and period.end and period.end < period.start:
+        errors.setdefault("end", []).append(_("The last day cannot be before the first day."))
+    if case.closed_on and period.end and period.end > case.closed_on:
+        errors.setdefault("end", []).append(_("The last day cannot be after the closing date."))
+    if case.closed_on and period.end is None:
+        errors.setdefault("end", []).append(_("A closed case has no running period: enter the last day."))
+    if period.reason_code == ExclusionReason.SETTLEMENT and case.category != "civil":
+        errors.setdefault("reason_code", []).append(_("A settlement period applies to civil cases only."))
+    if period.start and not errors:
+        far = dt.date.max
+        clash = (
+            ExcludedPeriod.objects.filter(case=case, reason_code=period.reason_code, start__lte=period.end or far)
+            .filter(Q(end__isnull=True) | Q(end__gte=period.start))
+            .exclude(pk=period.pk)
+        )
+        if clash.exists():
+            errors.setdefault("start", []).append(
+                _("This period overlaps another period of the same kind (%(kind)s).")
+                % {"kind": period.get_reason_code_display()}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def record_period(
+    actor: User | None,
+    case: Case,
+    *,
+    reason_code: str,
+    start: dt.date,
+    end: dt.date | None = None,
+    reason: str = "",
+    document_ref: str = "",
+    awaited_case: Case | None = None,
+) -> ExcludedPeriod:
+    """Record a period not counted in the time limit; the deadline moves at once."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    period = ExcludedPeriod(
+        case=case,
+        reason_code=reason_code,
+        start=start,
+        end=end,
+        reason=reason,
+        document_ref=document_ref,
+        awaited_case=awaited_case,
+        recorded_by=actor,
+    )
+    _validate_period(period)
+    period.save()
+    recompute_clock(case)
+    return period
+
+
+PERIOD_FIELDS = ("reason_code", "start", "end", "reason", "document_ref", "awaited_case")
+
+
+@transaction.atomic
+def change_period(actor: User | None, period: ExcludedPeriod, changes: dict[str, Any]) -> ExcludedPeriod:
+    """Correct a period or end it (`{"end": day}`)."""
+    unknown = set(changes) - set(PERIOD_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    case = Case.objects.select_for_update().get(pk=period.case_id)
+    period = ExcludedPeriod.objects.get(pk=period.pk)
+    period.case = case
+    for name, value in changes.items():
+        setattr(period, name, value)
+    _validate_period(period)
+    period.save()
+    recompute_clock(case)
+    return period
+
+
+def end_period(actor: User | None, period: ExcludedPeriod, last_day: dt.date) -> ExcludedPeriod:
+    return change_period(actor, period, {"end": last_day})
+
+
+@transaction.atomic
+def delete_period(actor: User | None, period: ExcludedPeriod) -> None:
+    case = Case.objects.select_for_update().get(pk=period.case_id)
+    period.delete()
+    recompute_clock(case)
+
+
+def review_period(actor: User | None, period: ExcludedPeriod, on: dt.date | None = None) -> ExcludedPeriod:
+    """Record that a running suspension was reviewed (resets the stale-suspension check)."""
+    period.reviewed_on = on or timezone.localdate()
+    ExcludedPeriod.objects.filter(pk=period.pk).update(reviewed_on=period.reviewed_on)
+    return period
+
+
+# --- extensions -----------------------------------------------------------------------------
+
+
+def _rule_step(case: Case, step: int):
+    if case.limit_rule_id is None:
+        return None
+    return case.limit_rule.steps.filter(order=step).first()
+
+
+@transaction.atomic
+def request_extension(
+    actor: User | None,
+    case: Case,
+    *,
+    length: int,
+    unit: str = "months",
+    reason: str,
+    requested_on: dt.date | None = None,
+    document_ref: str = "",
+) -> Extension:
+    """Request the next extension step. Beyond the step's legal maximum, on a closed case or
+    with another request pending → ValidationError. Later than the rule's lead days before
+    the deadline → recorded with `late_request`."""
+    requested_on = requested_on or timezone.localdate()
+    case = Case.objects.select_for_update().select_related("limit_rule").get(pk=case.pk)
+    errors: dict[str, list[str]] = {}
+    if case.status == CaseStatus.CLOSED:
+        errors["case"] = [_("A closed case cannot be extended.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reason for the extension.")]
+    if unit not in ("months", "days"):
+        errors["unit"] = [_("Unknown unit.")]
+    if not length or length <= 0:
+        errors["length"] = [_("Enter a length of at least 1.")]
+    if case.extensions.filter(status=ExtensionStatus.REQUESTED).exists():
+        errors.setdefault("case", []).append(_("Another extension request is waiting for a decision."))
+    step_no = case.extensions.filter(status=ExtensionStatus.APPROVED).count() + 1
+    step = _rule_step(case, step_no)
+    if step is None:
+        errors["length"] = [_("The law allows no further extension for this procedure.")]
+    elif step.max_length is not None and not errors.get("length") and _exceeds(length, unit, step, case.deadline):
+        errors["length"] = [
+            _("Extension step %(step)s may add at most %(max)s %(unit)s.")
+            % {"step": step_no, "max": step.max_length, "unit": step.get_unit_display()}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    lead = case.limit_rule.request_lead_days
+    late = case.deadline is not None and requested_on > case.deadline - dt.timedelta(days=lead)
+    return Extension.objects.create(
+        case=case,
+        step=step_no,
+        length=length,
+        unit=unit,
+        reason=reason,
+        requested_by=actor,
+        requested_on=requested_on,
+        late_request=late,
+        document_ref=document_ref,
+    )
+
+
+def _exceeds(length: int, unit: str, step, from_day: dt.date | None) -> bool:
+    if unit == step.unit:
+        return length > step.max_length
+    return _days(length, unit, from_day) > _days(step.max_length, step.unit, from_day)
+
+
+def _days(length: int, unit: str, from_day: dt.date | None) -> int:
+    """A length as days from `from_day` (months are compared on the calendar they would add)."""
+    start = from_day or timezone.localdate()
+    return (limits.add_length(start, length, unit) - start).days
+
+
+def can_decide_extension(user: User | None, extension: Extension, by_higher_court: bool) -> bool:
+    """The president decides president steps; a higher court's decision is recorded by the
+    tracking officer, the president or an admin."""
+    if user is None:
+        return True  # the system, e.g. an integration replaying decisions
+    step = _rule_step(extension.case, extension.step)
+    if step is not None and step.approver == Approver.PRESIDENT and not by_higher_court:
+        return user.has_role(Role.PRESIDENT, Role.ADMIN)
+    return user.has_role(Role.PRESIDENT, Role.TRACKING_OFFICER, Role.ADMIN, Role.INTEGRATION)
+
+
+@transaction.atomic
+def decide_extension(
+    actor: User | None,
+    extension: Extension,
+    *,
+    approve: bool,
+    by_higher_court: bool = False,
+    decided_on: dt.date | None = None,
+    document_ref: str = "",
+) -> Extension:
+    """Approve or refuse a pending request; an approval moves the deadline at once."""
+    decided_on = decided_on or timezone.localdate()
+    case = Case.objects.select_for_update().select_related("limit_rule").get(pk=extension.case_id)
+    extension = Extension.objects.select_related("case__limit_rule").get(pk=extension.pk)
+    if extension.status != ExtensionStatus.REQUESTED:
+        raise ValidationError({"status": [_("This request has already been decided.")]})
+    step = _rule_step(case, extension.step)
+    if approve and step is not None and step.approver != Approver.PRESIDENT and not by_higher_court:
+        raise ValidationError(
+            {"by_higher_court": [_("This step is decided by the %(who)s.") % {"who": step.get_approver_display()}]}
+        )
+    if not can_decide_extension(actor, extension, by_higher_court):
+        raise ValidationError({"decided_by": [_("Only the president decides this extension.")]})
+    if decided_on < extension.requested_on:
+        raise ValidationError({"decided_on": [_("The decision cannot be before the request.")]})
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    extension.decided_by = actor
+    extension.by_higher_court = by_higher_court
+    extension.decided_on = decided_on
+    if document_ref:
+        extension.document_ref = document_ref
+    extension.save()
+    if approve:
+        recompute_clock(case)
+    return extension
+
+
+# --- calendar overrides --------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_calendar_override(actor: User | None, day: dt.date, is_working: bool, note: str = "") -> WorkingDayOverride:
+    """Correct one calendar day and move every deadline near it, set-based."""
+    override, _created = WorkingDayOverride.objects.update_or_create(
+        day=day, defaults={"is_working": is_working, "note": note, "created_by": actor}
+    )
+    WorkingDay.objects.update_or_create(day=day, defaults={"is_working": is_working, "source": "override"})
+    _refresh_near(day)
+    return override
+
+
+@transaction.atomic
+def remove_calendar_override(actor: User | None, day: dt.date) -> None:
+    from .calendar import source_days
+
+    WorkingDayOverride.objects.filter(day=day).delete()
+    for d, working, source, name in source_days(day.year, day.year):
+        if d == day:
+            WorkingDay.objects.update_or_create(
+                day=day, defaults={"is_working": working, "source": source, "name": name}
+            )
+    _refresh_near(day)
+
+
+def _refresh_near(day: dt.date) -> None:
+    # Only a raw deadline within the 60 days before the changed day can move.
+    near = Case.objects.filter(limit_raw__gte=day - dt.timedelta(days=60), limit_raw__lte=day)
+    refresh_deadlines(timezone.localdate(), near)
+    closed = near.filter(closed_on__isnull=False)
+    for case in closed:
+        recompute_clock(case)
+
+
+# --- hidden overruns -------------------------------------------------------------------------
+
+
+def hidden_overrun_thresholds() -> dict[str, int]:
+    """The thresholds of the hidden-overrun rules (settings, with the issue's defaults)."""
+    return {
+        "margin_days": _setting("LIMIT_HIDDEN_MARGIN_DAYS", 90),
+        "max_suspensions": _setting("LIMIT_HIDDEN_MAX_SUSPENSIONS", 3),
+        "stale_suspension_days": _setting("LIMIT_HIDDEN_STALE_SUSPENSION_DAYS", 90),
+    }
+
+
+def hidden_overrun_candidates(as_of: dt.date) -> dict[str, dict[int, dict]]:
+    """{rule: {case id: evidence}} for open cases on `as_of` — set-based, one query per rule."""
+    t = hidden_overrun_thresholds()
+    open_cases = Case.objects.filter(limits.open_on_q(as_of))
+    found: dict[str, dict[int, dict]] = {}
+
+    # 1. Time since filing beyond base + extensions + margin, while excluded days keep the
+    #    case inside its deadline.
+    filled = (
+        limits.annotate_clock(open_cases, as_of)
+        .filter(limit_nominal__lt=as_of - dt.timedelta(days=t["margin_days"]), days_remaining__gte=0)
+        .values("id", "limit_nominal", "limit_deadline", "limit_excluded_days")
+    )
+    found[HiddenOverrunRule.FILLED_BY_EXCLUSIONS] = {
+        r["id"]: {
+            "limit_without_exclusions": r["limit_nominal"].isoformat(),
+            "deadline": r["limit_deadline"].isoformat(),
+            "days_past_limit_without_exclusions": (as_of - r["limit_nominal"]).days,
+            "margin_days": t["margin_days"],
+        }
+        for r in filled
+    }
+
+    # 2. Many suspensions, or suspensions overlapping another excluded period.
+    suspensions = ExcludedPeriod.objects.filter(reason_code=ExclusionReason.SUSPENSION, start__lte=as_of)
+    many = (
+        suspensions.filter(case__in=open_cases)
+        .values("case_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=t["max_suspensions"])
+    )
+    evidence: dict[int, dict] = {r["case_id"]: {"suspensions": r["n"]} for r in many}
+    far = dt.date(9999, 12, 31)
+    overlapping = ExcludedPeriod.objects.filter(
+        Exists(
+            ExcludedPeriod.objects.filter(case=OuterRef("case"), start__lte=Coalesce(OuterRef("end"), far))
+            .filter(Q(end__isnull=True) | Q(end__gte=OuterRef("start")))
+            .exclude(pk=OuterRef("pk"))
+        ),
+        reason_code=ExclusionReason.SUSPENSION,
+        case__in=open_cases,
+    ).values_list("case_id", "start")
+    for case_id, start in overlapping:
+        evidence.setdefault(case_id, {}).setdefault("overlapping_suspension_starts", []).append(start.isoformat())
+    found[HiddenOverrunRule.MANY_SUSPENSIONS] = evidence
+
+    # 3. Excluded periods without an explanation or without a document reference.
+    undocumented = ExcludedPeriod.objects.filter(Q(reason="") | Q(document_ref=""), case__in=open_cases).values_list(
+        "case_id", "id", "reason_code", "start"
+    )
+    evidence = {}
+    for case_id, period_id, code, start in undocumented:
+        evidence.setdefault(case_id, {}).setdefault("periods", []).append(
+            {"id": period_id, "reason_code": code, "start": start.isoformat()}
+        )
+    found[HiddenOverrunRule.UNDOCUMENTED] = evidence
+
+    # 4. Suspensions running longer than the threshold since their start or last review.
+    cutoff = as_of - dt.timedelta(days=t["stale_suspension_days"])
+    stale = (
+        suspensions.filter(end__isnull=True, case__in=open_cases)
+        .alias(last_look=Coalesce("reviewed_on", "start"))
+        .filter(last_look__lt=cutoff)
+        .values_list("case_id", "start", "reviewed_on")
+    )
+    found[HiddenOverrunRule.STALE_SUSPENSION] = {
+        case_id: {
+            "suspended_since": start.isoformat(),
+            "last_reviewed": reviewed.isoformat() if reviewed else None,
+            "threshold_days": t["stale_suspension_days"],
+        }
+        for case_id, start, reviewed in stale
+    }
+    return found
+
+
+@transaction.atomic
+def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
+    """The daily check: raise a flag per case and rule that trips, refresh the evidence of
+    running flags, clear flags that no longer trip. Idempotent for a given `as_of`."""
+    as_of = as_of or timezone.localdate()
+    found = hidden_overrun_candidates(as_of)
+    stats = {"raised": 0, "cleared": 0}
+    for rule, cases in found.items():
+        running = HiddenOverrunFlag.objects.filter(rule=rule, cleared_on__isnull=True)
+        stats["cleared"] += (
+            running.exclude(case_id__in=list(cases)).filter(first_flagged_on__lte=as_of).update(cleared_on=as_of)
+        )
+        existing = dict(running.filter(case_id__in=list(cases)).values_list("case_id", "id"))
+        new = [
+            HiddenOverrunFlag(case_id=cid, rule=rule, first_flagged_on=as_of, last_seen_on=as_of, evidence=ev)
+            for cid, ev in cases.items()
+            if cid not in existing
+        ]
+        HiddenOverrunFlag.objects.bulk_create(new, ignore_conflicts=True)
+        stats["raised"] += len(new)
+        changed = []
+        for flag in HiddenOverrunFlag.objects.filter(id__in=existing.values()):
+            flag.last_seen_on = max(flag.last_seen_on, as_of)
+            flag.evidence = cases[flag.case_id]
+            changed.append(flag)
+        HiddenOverrunFlag.objects.bulk_update(changed, ["last_seen_on", "evidence"], batch_size=1000)
+    return stats
+
+
+def daily_limits_job(as_of: dt.date | None = None) -> dict[str, int]:
+    """What the daily job runs for the time limits: refresh running clocks, then check."""
+    as_of = as_of or timezone.localdate()
+    refreshed = refresh_deadlines(as_of)
+    return {"refreshed": refreshed, **check_hidden_overruns(as_of)}
+
+
+def recompute_all_clocks(queryset: QuerySet | None = None, today: dt.date | None = None) -> int:
+    """Backfill: recompute every case's clock (after editing the rule table). A one-off
+    maintenance pass, one case at a time; the daily work is `daily_limits_job`."""
+    count = 0
+    qs = Case.objects.all() if queryset is None else queryset
+    for case in qs.only("id", "filed_on", "category", "stage", "procedure", "limit_variant", "closed_on").iterator(
+        chunk_size=500
+    ):
+        recompute_clock(case, today=today)
+        count += 1
+    return count
