@@ -16,6 +16,7 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
+SECURE_SSL_REDIRECT = False  # the test client speaks plain http
 
 # A second, SQLite database, used only by tests about the embedded default (for example
 # "the ageing queryset agrees with the function on SQLite too").

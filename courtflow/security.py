@@ -1,0 +1,33 @@
+"""Login throttling glue for django-axes.
+
+* `LoginAttemptsBackend` is axes' standalone backend, except that an `authenticate()` call made
+  without a request (the test client's `login()`, a shell, a management command) is let through
+  to the next backend instead of failing: only logins that come in over HTTP carry an address
+  to count failures against, and those always pass the request.
+* `client_ip` names the address a failure is counted against. Behind the TLS proxy every request
+  arrives from the proxy, so with `TRUSTED_PROXY_COUNT=1` the client is the last address the
+  proxy appended to X-Forwarded-For; with 0 (no proxy) it is REMOTE_ADDR. Addresses further left
+  in the header are written by the client and are not trusted.
+"""
+
+from __future__ import annotations
+
+from axes.backends import AxesStandaloneBackend
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class LoginAttemptsBackend(AxesStandaloneBackend):
+    def authenticate(self, request: HttpRequest | None, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if count > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR")
