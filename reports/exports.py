@@ -1,0 +1,349 @@
+"""Every export in one place, shared by the pages and the API: the monthly bulletin as CSV, XLSX
+and PDF, and a weekly dispatch list as XLSX.
+
+Big bulletins stay bounded in memory: items are read with `.iterator()` in chunks, CSV is
+yielded line by line (for a StreamingHttpResponse), XLSX is written by openpyxl's write-only
+mode (rows go to a temporary file as they come). The PDF is rendered by WeasyPrint with the
+WenQuanYi Micro Hei font, so Chinese glyphs are embedded rather than drawn as boxes.
+
+Spreadsheet cells that start with =, +, - or @ (or a tab/carriage return) are prefixed with a
+quote: a party's name typed as "=HYPERLINK(…)" must stay text when a clerk opens the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from alerts.models import DispatchList, PlanReason, PlanStatus
+from cases.ageing import Level
+
+from . import selectors
+from .models import Bulletin, BulletinFigure, BulletinItem
+
+CHUNK = 2000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_CONTENT_TYPE = "application/pdf"
+
+
+def safe_cell(value: Any) -> Any:
+    """A value safe to put in a spreadsheet cell: text that a spreadsheet would run as a formula
+    gets a leading quote; numbers and dates pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def filename(bulletin: Bulletin, extension: str) -> str:
+    """Download name, e.g. bulletin-2025-05.pdf."""
+    return f"bulletin-{bulletin.period}.{extension}"
+
+
+# --- rows shared by CSV and XLSX --------------------------------------------------------------
+
+
+def item_header() -> list[str]:
+    return [
+        _("Case number"),
+        _("Division"),
+        _("Handler"),
+        _("Cause of action"),
+        _("Filing date"),
+        _("Age (days)"),
+        _("Age (months)"),
+        _("Over 15 months"),
+        _("New since last bulletin"),
+        _("Suspended"),
+        _("Plan status"),
+        _("Plan reason"),
+        _("Reason details"),
+        _("Expected closing date"),
+    ]
+
+
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else ""
+
+
+def item_row(item: BulletinItem) -> list[Any]:
+    statuses, reasons = dict(PlanStatus.choices), dict(PlanReason.choices)
+    return [
+        item.case_number,
+        item.division_name,
+        item.handler_name,
+        item.cause,
+        item.filed_on,
+        item.age_days,
+        item.age_months,
+        _yes(item.key_warning),
+        _yes(item.newly_listed),
+        _yes(item.suspended),
+        str(statuses.get(item.plan_status, item.plan_status)) if item.plan_status else _("none filed"),
+        str(reasons.get(item.plan_reason, item.plan_reason)),
+        item.plan_reason_text,
+        item.plan_expected_on,
+    ]
+
+
+def figure_header(first: str) -> list[str]:
+    return [
+        first,
+        _("Open cases"),
+        _("Over 6 months"),
+        _("Share of open cases"),
+        _("Over 12 months"),
+        _("Over 15 months"),
+        _("New"),
+        _("Cleared"),
+        _("Still listed"),
+        _("Change since last bulletin"),
+        _("Over 6 months a year earlier"),
+        _("Change since a year earlier"),
+        _("Received in the month"),
+        _("Closed in the month"),
+        _("Clearance ratio"),
+        _("Average age (days)"),
+    ]
+
+
+def _ratio(value: float | None) -> float | str:
+    return round(value, 4) if value is not None else ""
+
+
+def figure_row(name: str, f: BulletinFigure) -> list[Any]:
+    return [
+        name,
+        f.open_cases,
+        f.listed,
+        _ratio(f.share_of_open),
+        f.over_12m,
+        f.over_15m,
+        f.new_listed,
+        f.cleared,
+        f.still_listed,
+        f.change_since_previous,
+        f.listed_last_year,
+        f.change_since_last_year,
+        f.received,
+        f.closed,
+        _ratio(f.clearance_ratio),
+        round(f.average_age_days, 1) if f.average_age_days is not None else "",
+    ]
+
+
+def _items(bulletin: Bulletin, **filters) -> Iterator[BulletinItem]:
+    return selectors.bulletin_items(bulletin, **filters).iterator(chunk_size=CHUNK)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+class _Line:
+    """A file-like object that hands back what csv.writer writes, one line at a time."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return safe_cell(value)
+
+
+def bulletin_csv(bulletin: Bulletin) -> Iterator[str]:
+    """The bulletin's full list as CSV lines (UTF-8 with a BOM so Excel reads the Chinese).
+
+    Yields one line at a time: pass it to a StreamingHttpResponse, or join it for a file.
+    """
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow([_csv_value(v) for v in item_header()])
+    for item in _items(bulletin):
+        yield writer.writerow([_csv_value(v) for v in item_row(item)])
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def _xlsx_rows(ws, rows: Iterable[list[Any]], bold_first: bool = True) -> None:
+    for i, row in enumerate(rows):
+        if i == 0 and bold_first:
+            cells = []
+            for value in row:
+                cell = WriteOnlyCell(ws, value=safe_cell(value))
+                cell.font = Font(bold=True)
+                cells.append(cell)
+            ws.append(cells)
+        else:
+            ws.append([safe_cell(v) for v in row])
+
+
+def _sheet_title(text: str) -> str:
+    # Excel: at most 31 characters, none of []:*?/\
+    return "".join(c for c in str(text) if c not in "[]:*?/\\")[:31]
+
+
+def write_bulletin_xlsx(bulletin: Bulletin, out: IO[bytes]) -> None:
+    """Write the bulletin as an XLSX workbook to `out`: summary, divisions, handlers, key
+    warnings and the full list, one sheet each."""
+    doc = selectors.bulletin_document(bulletin)
+    wb = Workbook(write_only=True)
+
+    summary = wb.create_sheet(_sheet_title(_("Summary")))
+    court = doc.court
+    summary_rows: list[list[Any]] = [
+        [_("Monthly bulletin"), bulletin.title],
+        [_("Period"), bulletin.period],
+        [_("As of"), bulletin.as_of],
+        [_("Status"), bulletin.get_status_display()],
+    ]
+    if court is not None:
+        summary_rows += [
+            [_("Open cases"), court.open_cases],
+            [_("Over 6 months"), court.listed],
+            [_("Over 12 months"), court.over_12m],
+            [_("Over 15 months"), court.over_15m],
+            [_("New"), court.new_listed],
+            [_("Cleared"), court.cleared],
+            [_("Still listed"), court.still_listed],
+            [_("Over 6 months a year earlier"), court.listed_last_year],
+            [_("Received in the month"), court.received],
+            [_("Closed in the month"), court.closed],
+            [_("Clearance ratio"), _ratio(court.clearance_ratio)],
+            [_("Average age (days)"), round(court.average_age_days, 1) if court.average_age_days else ""],
+            [_("Divisions at zero"), "、".join(d.division_name for d in doc.divisions_at_zero)],
+        ]
+    _xlsx_rows(summary, summary_rows, bold_first=False)
+
+    by_division = wb.create_sheet(_sheet_title(_("Divisions")))
+    _xlsx_rows(by_division, [figure_header(_("Division"))] + [figure_row(d.division_name, d) for d in doc.divisions])
+
+    by_handler = wb.create_sheet(_sheet_title(_("Handlers")))
+    handler_rows = [[_("Division"), *figure_header(_("Handler"))]]
+    for d in doc.divisions:
+        for h in doc.handlers.get(d.division_id, []):
+            handler_rows.append([d.division_name, *figure_row(h.handler_name, h)])
+    _xlsx_rows(by_handler, handler_rows)
+
+    key = wb.create_sheet(_sheet_title(_("Key warnings")))
+    _xlsx_rows(key, _chain([item_header()], (item_row(i) for i in _items(bulletin, key_warnings_only=True))))
+
+    full = wb.create_sheet(_sheet_title(_("All cases over 6 months")))
+    _xlsx_rows(full, _chain([item_header()], (item_row(i) for i in _items(bulletin))))
+    wb.save(out)
+
+
+def _chain(first: list, rest: Iterable) -> Iterator:
+    yield from first
+    yield from rest
+
+
+def bulletin_xlsx(bulletin: Bulletin) -> bytes:
+    buffer = io.BytesIO()
+    write_bulletin_xlsx(bulletin, buffer)
+    return buffer.getvalue()
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def _labelled(items: Iterable[BulletinItem]) -> Iterator[BulletinItem]:
+    """Items with their plan status and reason as people read them (for the template)."""
+    statuses, reasons = dict(PlanStatus.choices), dict(PlanReason.choices)
+    for item in items:
+        item.plan_status_label = statuses.get(item.plan_status, item.plan_status)
+        item.plan_reason_label = reasons.get(item.plan_reason, item.plan_reason)
+        yield item
+
+
+def bulletin_html(bulletin: Bulletin) -> str:
+    """The bulletin as a printable HTML document (what the PDF is rendered from)."""
+    doc = selectors.bulletin_document(bulletin)
+    return render_to_string(
+        "reports/bulletin_pdf.html",
+        {
+            "doc": doc,
+            "bulletin": bulletin,
+            "handler_rows": [h for d in doc.divisions for h in doc.handlers.get(d.division_id, [])],
+            "key_warnings": _labelled(_items(bulletin, key_warnings_only=True)),
+            "items": _labelled(_items(bulletin)),
+        },
+    )
+
+
+def bulletin_pdf(bulletin: Bulletin, *, language: str | None = None) -> bytes:
+    """Render the bulletin as PDF (A4, Chinese glyphs embedded). A published bulletin's stored
+    PDF (`bulletin.pdf`, with `pdf_sha256`) is the document of record; this renders afresh."""
+    from weasyprint import HTML  # heavy import, only where a PDF is made
+
+    with translation.override(language or settings.LANGUAGE_CODE):
+        html = bulletin_html(bulletin)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+# --- weekly dispatch list -------------------------------------------------------------------
+
+
+def write_dispatch_xlsx(dispatch_list: DispatchList, out: IO[bytes]) -> None:
+    """A division's weekly dispatch list (周调度) as an XLSX workbook, for printing or forwarding."""
+    levels = dict(Level.CHOICES)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_sheet_title(_("Dispatch list")))
+    _xlsx_rows(
+        ws,
+        [
+            [_("Division"), str(dispatch_list.division)],
+            [_("Week"), f"{dispatch_list.week_start.isoformat()} – {dispatch_list.week_end.isoformat()}"],
+            [],
+        ],
+        bold_first=False,
+    )
+    header = [
+        _("Case number"),
+        _("Handler"),
+        _("Level"),
+        _("Crossed a line this week"),
+        _("Missing a plan"),
+        _("Plan overdue"),
+        _("Over 15 months"),
+        _("Age (days)"),
+        _("Expected closing date"),
+        _("Since last week"),
+    ]
+    items = dispatch_list.items.select_related("case", "handler").order_by("-age_days", "pk").iterator(chunk_size=CHUNK)
+    rows = (
+        [
+            item.case.case_number,
+            str(item.handler) if item.handler_id else "",
+            str(levels.get(item.level, item.level)),
+            str(levels.get(item.crossed_level, item.crossed_level)) if item.crossed_level else "",
+            _yes(item.missing_plan),
+            _yes(item.overdue_plan),
+            _yes(item.over_15m),
+            item.age_days,
+            item.expected_close_on,
+            item.get_outcome_display() if item.outcome else "",
+        ]
+        for item in items
+    )
+    _xlsx_rows(ws, _chain([header], rows))
+    wb.save(out)
+
+
+def dispatch_xlsx(dispatch_list: DispatchList) -> bytes:
+    buffer = io.BytesIO()
+    write_dispatch_xlsx(dispatch_list, buffer)
+    return buffer.getvalue()

@@ -1,0 +1,485 @@
+"""Writes of the reports app: the monthly bulletin (build, publish, sign off) and the daily
+figure snapshot. Plain functions, called by the tasks, the management commands, the pages and
+the API alike. Every statement works over all cases at once (INSERT … SELECT, aggregate
+queries); nothing loops over cases in Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alerts.locks import job_lock
+from alerts.models import ClearancePlan, Job, JobRun, PlanStatus
+from alerts.runs import run_job
+from alerts.sql import insert_select
+from cases import ageing, permissions
+from cases.models import Case, Court, Division, User
+
+from .models import (
+    BAND_FIELDS,
+    Bulletin,
+    BulletinFigure,
+    BulletinItem,
+    BulletinSignOff,
+    BulletinStatus,
+    FigureScope,
+    FigureSnapshot,
+)
+from .periods import Period
+from .sql import DaysBetween
+
+log = logging.getLogger(__name__)
+
+# JobRun.job of the daily figure snapshot (the bulletin uses alerts' Job.BUILD_BULLETIN).
+SNAPSHOT_JOB = "snapshot_figures"
+# How far back the monthly task looks for bulletins that were never built (beat down for months).
+CATCH_UP_MONTHS = 12
+# Lock taken while a bulletin gets its issue number, so two publications never draw the same one.
+NUMBERING_LOCK = "bulletin_numbering"
+
+
+def _date(value: dt.date) -> Value:
+    # Typed, so PostgreSQL reads `%s - filed_on` as date arithmetic rather than guessing.
+    return Value(value, output_field=DateField())
+
+
+def _court(court: Court | None) -> Court:
+    court = court or Court.default()
+    if court is None:
+        raise ValidationError({"court": [_("No court is set up yet.")]})
+    return court
+
+
+def _person_name(prefix: str) -> Coalesce:
+    """The name people read (User.name), else the login name."""
+    return Coalesce(NullIf(F(f"{prefix}name"), Value("")), F(f"{prefix}username"), Value(""))
+
+
+# --- monthly bulletin: build ------------------------------------------------------------------
+
+
+@dataclass
+class BuildResult:
+    bulletin: Bulletin
+    outcome: str  # "built", "rebuilt" or "unchanged" (published)
+    listed: int = 0
+    key_warnings: int = 0
+
+    def describe(self) -> str:
+        b = self.bulletin
+        if self.outcome == "unchanged":
+            return _("Bulletin %(period)s (%(title)s): published, unchanged.") % {
+                "period": b.period,
+                "title": b.title,
+            }
+        verb = _("draft built") if self.outcome == "built" else _("draft rebuilt")
+        return _(
+            "Bulletin %(period)s as of %(as_of)s: %(verb)s, %(listed)d cases over 6 months, %(key)d over 15 months."
+        ) % {
+            "period": b.period,
+            "as_of": b.as_of.isoformat(),
+            "verb": verb,
+            "listed": self.listed,
+            "key": self.key_warnings,
+        }
+
+
+def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -> int:
+    """Freeze every case over 6 months on the bulletin's date, in one INSERT … SELECT."""
+    as_of = bulletin.as_of
+    listed = Case.objects.filter(court=court).filter(ageing.over_line_q(6, as_of))
+    oldest = listed.aggregate(oldest=Min("filed_on"))["oldest"]
+    if oldest is None:
+        return 0
+    # The latest plan the division can see (drafts are still the handler's own).
+    plan = ClearancePlan.objects.filter(case=OuterRef("pk")).exclude(status=PlanStatus.DRAFT).order_by("-version")
+    if previous is not None:
+        newly_listed = ~Exists(BulletinItem.objects.filter(bulletin=previous, case=OuterRef("pk")))
+    else:
+        newly_listed = Value(True, output_field=BooleanField())
+    columns = {
+        "bulletin": Value(bulletin.pk),
+        "case": F("pk"),
+        "case_number": F("case_number"),
+        "cause": F("cause"),
+        "filed_on": F("filed_on"),
+        "age_days": DaysBetween(_date(as_of), F("filed_on")),
+        "age_months": ageing.age_months_expression(as_of, oldest),
+        "over_12m": ExpressionWrapper(Q(line_12m__lt=as_of), output_field=BooleanField()),
+        "key_warning": ExpressionWrapper(Q(line_15m__lt=as_of), output_field=BooleanField()),
+        "division": F("division_id"),
+        "division_name": F("division__name"),
+        "handler": F("handler_id"),
+        "handler_name": _person_name("handler__"),
+        "suspended": ExpressionWrapper(Q(status="suspended"), output_field=BooleanField()),
+        "plan_status": Coalesce(Subquery(plan.values("status")[:1]), Value("")),
+        "plan_reason": Coalesce(Subquery(plan.values("reason")[:1]), Value("")),
+        "plan_reason_text": Coalesce(Substr(Subquery(plan.values("reason_text")[:1]), 1, 500), Value("")),
+        "plan_expected_on": Subquery(plan.values("expected_close_on")[:1]),
+        "newly_listed": newly_listed,
+    }
+    aliases = {f"col_{name}": expr for name, expr in columns.items()}
+    rows = listed.annotate(**aliases).values_list(*aliases)
+    return insert_select(BulletinItem, list(columns), rows)
+
+
+FIGURE_COUNTS = (
+    "open_cases",
+    "listed",
+    "over_12m",
+    "over_15m",
+    "new_listed",
+    "still_listed",
+    "cleared",
+    "listed_last_year",
+    "received",
+    "closed",
+    "open_age_days",
+    "closed_days",
+)
+
+
+def _zero_figures() -> dict[str, int]:
+    return dict.fromkeys(FIGURE_COUNTS, 0)
+
+
+def _figure_rows(bulletin: Bulletin, court: Court, previous: Bulletin | None) -> list[BulletinFigure]:
+    """Per handler within a division, per division and for the court: three aggregate queries
+    over cases and items, summed up over a few dozen groups."""
+    as_of = bulletin.as_of
+    period = Period.parse(bulletin.period)
+    month = (period.first_day, as_of)
+    year_before = period.a_year_earlier().last_day
+    open_q = ageing.open_on_q(as_of)
+    closed_in_month = Q(closed_on__range=month)
+    groups: dict[tuple[int, int | None], dict[str, int]] = defaultdict(_zero_figures)
+
+    # Cases open on the date, received or closed in the month, or over 6 months a year before:
+    # all were filed by the date and not closed before the year-earlier date.
+    cases = (
+        Case.objects.filter(court=court, filed_on__lte=as_of)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=year_before))
+        .values("division_id", "handler_id")
+        .annotate(
+            open_cases=Count("pk", filter=open_q),
+            received=Count("pk", filter=Q(filed_on__range=month)),
+            closed=Count("pk", filter=closed_in_month),
+            listed_last_year=Count("pk", filter=ageing.over_line_q(6, year_before)),
+            open_age_days=Coalesce(Sum(DaysBetween(_date(as_of), F("filed_on")), filter=open_q), 0),
+            closed_days=Coalesce(Sum(DaysBetween(F("closed_on"), F("filed_on")), filter=closed_in_month), 0),
+        )
+        .order_by()
+    )
+    for row in cases:
+        key = (row.pop("division_id"), row.pop("handler_id"))
+        groups[key].update(row)
+
+    items = (
+        BulletinItem.objects.filter(bulletin=bulletin)
+        .values("division_id", "handler_id")
+        .annotate(
+            listed=Count("pk"),
+            over_12m=Count("pk", filter=Q(over_12m=True)),
+            over_15m=Count("pk", filter=Q(key_warning=True)),
+            new_listed=Count("pk", filter=Q(newly_listed=True)),
+        )
+        .order_by()
+    )
+    for row in items:
+        key = (row.pop("division_id"), row.pop("handler_id"))
+        groups[key].update(row)
+        groups[key]["still_listed"] = row["listed"] - row["new_listed"]
+
+    if previous is not None:
+        # Cleared: listed last time, not now; counted where the case was listed last time.
+        still = BulletinItem.objects.filter(bulletin=bulletin, case=OuterRef("case"))
+        cleared = (
+            BulletinItem.objects.filter(bulletin=previous)
+            .exclude(Exists(still))
+            .values("division_id", "handler_id")
+            .annotate(cleared=Count("pk"))
+            .order_by()
+        )
+        for row in cleared:
+            groups[(row["division_id"], row["handler_id"])]["cleared"] = row["cleared"]
+
+    division_names = dict(Division.objects.filter(id__in={d for d, _h in groups}).values_list("id", "name"))
+    handler_names = dict(
+        User.objects.filter(id__in={h for _d, h in groups if h is not None})
+        .annotate(shown=_person_name(""))
+        .values_list("id", "shown")
+    )
+    rows: list[BulletinFigure] = []
+    divisions: dict[int, dict[str, int]] = defaultdict(_zero_figures)
+    court_total = _zero_figures()
+    for (division_id, handler_id), figures in groups.items():
+        rows.append(
+            BulletinFigure(
+                bulletin=bulletin,
+                scope=FigureScope.HANDLER,
+                division_id=division_id,
+                division_name=division_names[division_id],
+                handler_id=handler_id,
+                handler_name=handler_names.get(handler_id, ""),
+                **figures,
+            )
+        )
+        for name, value in figures.items():
+            divisions[division_id][name] += value
+            court_total[name] += value
+    rows.extend(
+        BulletinFigure(
+            bulletin=bulletin,
+            scope=FigureScope.DIVISION,
+            division_id=division_id,
+            division_name=division_names[division_id],
+            **figures,
+        )
+        for division_id, figures in divisions.items()
+    )
+    rows.append(BulletinFigure(bulletin=bulletin, scope=FigureScope.COURT, **court_total))
+    return rows
+
+
+def build_bulletin(period: Period | str, *, court: Court | None = None) -> BuildResult:
+    """Build (or rebuild) the draft bulletin of `period`, as of the month's last day.
+
+    A draft is rebuilt in full in one transaction: readers see the old draft or the new one,
+    never a mixture, and a worker killed half-way leaves the old draft. A published bulletin is
+    never touched again ("published, unchanged"), even if cases have closed since.
+    """
+    period = Period.parse(period) if isinstance(period, str) else period
+    court = _court(court)
+    with transaction.atomic():
+        bulletin, created = Bulletin.objects.get_or_create(
+            court=court,
+            period=str(period),
+            defaults={"as_of": period.last_day, "built_at": timezone.now()},
+        )
+        # Serialises two builds of the same month, and a build racing the publication.
+        bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+        if bulletin.is_published:
+            return BuildResult(bulletin, "unchanged")
+        previous = Bulletin.objects.filter(court=court, period__lt=bulletin.period).order_by("-period").first()
+        bulletin.items.all().delete()
+        bulletin.figures.all().delete()
+        listed = _insert_items(bulletin, court, previous)
+        figures = _figure_rows(bulletin, court, previous)
+        BulletinFigure.objects.bulk_create(figures)
+        bulletin.previous = previous
+        bulletin.built_at = timezone.now()
+        bulletin.save(update_fields=["previous", "built_at"])
+        key = next(f.over_15m for f in figures if f.scope == FigureScope.COURT)
+        return BuildResult(bulletin, "built" if created else "rebuilt", listed=listed, key_warnings=key)
+
+
+def due_periods(today: dt.date, court: Court | None = None) -> list[Period]:
+    """The months whose bulletin the monthly run should build on `today`.
+
+    Last month always (its draft is rebuilt on a rerun); before it, every month since the
+    latest bulletin that has none, so a month missed while nothing ran is built for its own
+    date (at most CATCH_UP_MONTHS back).
+    """
+    court = _court(court)
+    last = Period.last_month(today)
+    latest = (
+        Bulletin.objects.filter(court=court, period__lte=str(last)).order_by("-period").values_list("period", flat=True)
+    ).first()
+    periods = [last]
+    if latest is not None:
+        missing = Period.parse(latest).next()
+        while missing < last and len(periods) <= CATCH_UP_MONTHS:
+            periods.append(missing)
+            missing = missing.next()
+    return sorted(set(periods))
+
+
+def run_bulletin_job(period: Period | str, *, court: Court | None = None, trigger: str = "", wait: bool = False):
+    """`build_bulletin` under the job lock, recorded as a JobRun. Returns (JobRun, BuildResult | None);
+    the result is None when another run held the lock (the JobRun says skipped)."""
+    period = Period.parse(period) if isinstance(period, str) else period
+    outcome: dict[str, BuildResult] = {}
+
+    def work() -> dict[str, Any]:
+        result = build_bulletin(period, court=court)
+        outcome["result"] = result
+        return {
+            "period": str(period),
+            "outcome": result.outcome,
+            "listed": result.listed,
+            "key_warnings": result.key_warnings,
+        }
+
+    run = run_job(Job.BUILD_BULLETIN, period.last_day, work, trigger=trigger, wait=wait)
+    return run, outcome.get("result")
+
+
+def build_due_bulletins(today: dt.date | None = None, *, court: Court | None = None, trigger: str = "") -> list:
+    """The monthly run: build every due month in order, each as its own recorded job run."""
+    today = today or timezone.localdate()
+    return [run_bulletin_job(p, court=court, trigger=trigger) for p in due_periods(today, court)]
+
+
+# --- monthly bulletin: publish and sign off -------------------------------------------------
+
+
+def publish_bulletin(bulletin: Bulletin, user: User) -> Bulletin:
+    """Publish a draft: give it the next issue number of the year, render and store its PDF with
+    the SHA-256, and freeze it. Only the tracking officer may publish."""
+    from .exports import bulletin_pdf  # exports import selectors, which import this app's models
+
+    if not permissions.can_publish_bulletin(user):
+        raise PermissionDenied(_("Only the tracking officer publishes the bulletin."))
+    now = timezone.now()
+    # The numbering lock spans the transaction, so two publications in the same year draw
+    # consecutive numbers instead of colliding on the unique constraint.
+    with job_lock(NUMBERING_LOCK, wait=True, timeout=60) as acquired:
+        if not acquired:
+            raise ValidationError({"status": [_("Another bulletin is being published; try again.")]})
+        with transaction.atomic():
+            bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
+            if bulletin.is_published:
+                raise ValidationError({"status": [_("This bulletin is already published.")]})
+            year = timezone.localdate(now).year
+            last = (
+                Bulletin.objects.filter(court_id=bulletin.court_id, issue_year=year)
+                .order_by("-issue_number")
+                .values_list("issue_number", flat=True)
+                .first()
+            )
+            bulletin.status = BulletinStatus.PUBLISHED
+            bulletin.issue_year = year
+            bulletin.issue_number = (last or 0) + 1
+            bulletin.published_by = user
+            bulletin.published_at = now
+            pdf = bulletin_pdf(bulletin)
+            bulletin.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+            name = f"bulletin-{bulletin.period}-{bulletin.pdf_sha256[:12]}.pdf"
+            bulletin.pdf.save(name, ContentFile(pdf), save=False)
+            bulletin.save()
+    return bulletin
+
+
+def sign_off_bulletin(bulletin: Bulletin, division: Division, user: User, *, note: str = "") -> BulletinSignOff:
+    """The division head records that they reviewed their division's part of a published bulletin.
+    Signing twice keeps the first sign-off."""
+    if not bulletin.is_published:
+        raise ValidationError({"bulletin": [_("Only a published bulletin can be signed off.")]})
+    if not permissions.can_sign_off_bulletin(user, division, timezone.localdate()):
+        raise PermissionDenied(_("Only the head of %(division)s signs off its part.") % {"division": division})
+    if not bulletin.figures.filter(scope=FigureScope.DIVISION, division=division).exists():
+        raise ValidationError({"division": [_("%(division)s is not in this bulletin.") % {"division": division}]})
+    sign_off, _created = BulletinSignOff.objects.get_or_create(
+        bulletin=bulletin,
+        division=division,
+        defaults={"signed_by": user, "signed_at": timezone.now(), "note": note},
+    )
+    return sign_off
+
+
+# --- daily figure snapshot ------------------------------------------------------------------
+
+
+def _snapshot_rows(as_of: dt.date, court: Court):
+    """One grouped SELECT over the cases that matter on `as_of`: open then, or closed this month."""
+    month_start = as_of.replace(day=1)
+    open_q = ageing.open_on_q(as_of)
+    closed_this_month = Q(closed_on__range=(month_start, as_of))
+    warning = court.warning_window_days
+    counts: dict[str, Any] = {
+        "as_of": _date(as_of),
+        "open_cases": Count("pk", filter=open_q),
+        "over_6m": Count("pk", filter=ageing.over_line_q(6, as_of)),
+        "over_12m": Count("pk", filter=ageing.over_line_q(12, as_of)),
+        "over_15m": Count("pk", filter=ageing.over_line_q(15, as_of)),
+        "approaching_6m": Count("pk", filter=ageing.level_q(ageing.Level.APPROACHING_6M, as_of, warning)),
+        "approaching_15m": Count("pk", filter=ageing.level_q(ageing.Level.APPROACHING_15M, as_of, warning)),
+    }
+    for label, low, high in ageing.AGE_BANDS:
+        counts[BAND_FIELDS[label]] = Count("pk", filter=ageing.age_band_q(low, high, as_of))
+    counts.update(
+        {
+            "received_day": Count("pk", filter=Q(filed_on=as_of)),
+            "closed_day": Count("pk", filter=Q(closed_on=as_of)),
+            "received_month": Count("pk", filter=Q(filed_on__gte=month_start)),
+            "closed_month": Count("pk", filter=closed_this_month),
+            "open_age_days": Coalesce(Sum(DaysBetween(_date(as_of), F("filed_on")), filter=open_q), 0),
+            "closed_month_days": Coalesce(Sum(DaysBetween(F("closed_on"), F("filed_on")), filter=closed_this_month), 0),
+        }
+    )
+    aliases = {f"col_{name}": expr for name, expr in counts.items()}
+    rows = (
+        Case.objects.filter(court=court, filed_on__lte=as_of)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=month_start))
+        .values("division_id", "handler_id")
+        .annotate(**aliases)
+        .values_list("division_id", "handler_id", *aliases)
+        .order_by()
+    )
+    return ["division", "handler", *counts], rows
+
+
+def snapshot_figures(as_of: dt.date, *, court: Court | None = None) -> int:
+    """Write the day's counts per division and handler (replacing any earlier run for the day).
+
+    Counts follow the ageing rule on case dates, so a past day (a month end in the backfill)
+    comes out as it stood then, with each case under its current division and handler.
+    Returns the number of rows written.
+    """
+    court = _court(court)
+    columns, rows = _snapshot_rows(as_of, court)
+    with transaction.atomic():
+        FigureSnapshot.objects.filter(as_of=as_of, division__court=court).delete()
+        return insert_select(FigureSnapshot, columns, rows)
+
+
+def run_snapshot_job(
+    as_of: dt.date | None = None, *, court: Court | None = None, trigger: str = "", wait: bool = False
+) -> JobRun:
+    """`snapshot_figures` (default: today) under its job lock, recorded as a JobRun."""
+    as_of = as_of or timezone.localdate()
+    return run_job(
+        SNAPSHOT_JOB, as_of, lambda: {"rows": snapshot_figures(as_of, court=court)}, trigger=trigger, wait=wait
+    )
+
+
+@dataclass
+class BackfillResult:
+    days: list[dt.date] = field(default_factory=list)
+    rows: int = 0
+
+
+def backfill_snapshots(days: Iterable[dt.date], *, court: Court | None = None) -> BackfillResult:
+    """Snapshot several days (month ends for the trend charts), each in its own transaction."""
+    result = BackfillResult()
+    for day in days:
+        result.rows += snapshot_figures(day, court=court)
+        result.days.append(day)
+    return result
