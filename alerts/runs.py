@@ -75,18 +75,23 @@ def run_job(
     *,
     trigger: str = "",
     wait: bool = False,
+    atomic: bool = True,
 ) -> JobRun:
     """Run `work` under the job's lock, in one transaction, recorded as a JobRun.
 
     A busy lock records a skipped run and returns it (the other run is doing the work) unless
-    `wait` is set. Exceptions from `work` are recorded and re-raised.
+    `wait` is set. Exceptions from `work` are recorded and re-raised. `atomic=False` is for work
+    that must commit as it goes (email delivery: a sent email cannot be rolled back).
     """
     with job_lock(job, wait=wait) as acquired:
         try:
             with recording(job, as_of, trigger=trigger) as run:
                 if not acquired:
                     raise JobSkipped(job)
-                with transaction.atomic():
+                if atomic:
+                    with transaction.atomic():
+                        run.counts = dict(work() or {})
+                else:
                     run.counts = dict(work() or {})
         except JobSkipped:
             log.info("%s for %s skipped: another run holds the lock", job, as_of)
