@@ -347,7 +347,7 @@ def request_extension(
     with another request pending → ValidationError. Later than the rule's lead days before
     the deadline → recorded with `late_request`."""
     requested_on = requested_on or timezone.localdate()
-    case = Case.objects.select_for_update().select_related("limit_rule").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("limit_rule").get(pk=case.pk)
     errors: dict[str, list[str]] = {}
     if case.status == CaseStatus.CLOSED:
         errors["case"] = [_("A closed case cannot be extended.")]
@@ -420,7 +420,7 @@ def decide_extension(
 ) -> Extension:
     """Approve or refuse a pending request; an approval moves the deadline at once."""
     decided_on = decided_on or timezone.localdate()
-    case = Case.objects.select_for_update().select_related("limit_rule").get(pk=extension.case_id)
+    case = Case.objects.select_for_update(of=("self",)).select_related("limit_rule").get(pk=extension.case_id)
     extension = Extension.objects.select_related("case__limit_rule").get(pk=extension.pk)
     if extension.status != ExtensionStatus.REQUESTED:
         raise ValidationError({"status": [_("This request has already been decided.")]})
