@@ -1,1 +1,465 @@
-"""Pages of the escalation engine: inbox, plans, dispatch, tracking, jobs."""
+"""Pages of the escalation engine: notifications inbox, clearance plans (file, review), the daily
+tracking list, weekly dispatch lists and the state of the jobs. Writes go through alerts.services;
+lists come from alerts.selectors; who may do what is cases.permissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases import permissions
+from cases.forms import apply_service_errors
+from cases.models import Case, Court, Division
+from cases.roles import Role
+from cases.views import get_visible_case, paginate, query_without_page
+
+from . import selectors, services
+from .forms import PlanForm, ReviewForm, RunJobForm, UrgingAnswerForm
+from .models import (
+    Alert,
+    ClearancePlan,
+    DispatchItem,
+    DispatchList,
+    EngineSettings,
+    Job,
+    JobRun,
+    Notification,
+    PlanStatus,
+    UrgingNotice,
+)
+
+
+def _court(user) -> Court | None:
+    return user.court if user.court_id else Court.default()
+
+
+def _missing_plan_days(user) -> int:
+    court = _court(user)
+    return EngineSettings.for_court(court).missing_plan_days if court else 7
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# --- contributions to the home page and the case page -------------------------------------
+
+
+def home_panels(request: HttpRequest) -> list[dict]:
+    user = request.user
+    today = timezone.localdate()
+    panels: list[dict] = []
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    panels.append(
+        {
+            "template": "alerts/panel_inbox.html",
+            "unread_count": unread.count(),
+            "latest": list(unread.order_by("-created_at", "-id")[:5]),
+        }
+    )
+    if user.has_role(Role.HANDLER):
+        mine = permissions.visible_cases(user).filter(handler=user)
+        panels.append(
+            {
+                "template": "alerts/panel_plans_to_file.html",
+                "missing": list(
+                    selectors.missing_plan_cases(today, _missing_plan_days(user), mine).order_by("filed_on")[:8]
+                ),
+                "returned": list(_returned_plans(user)[:8]),
+                "urging": list(
+                    UrgingNotice.objects.filter(handler=user, answered_at__isnull=True).select_related("item__case")[:8]
+                ),
+            }
+        )
+    headed = permissions.headed_division_ids(user)
+    if headed:
+        panels.append(
+            {
+                "template": "alerts/panel_head.html",
+                "waiting": list(
+                    ClearancePlan.objects.filter(status=PlanStatus.SUBMITTED, case__division_id__in=headed)
+                    .select_related("case", "author")
+                    .order_by("submitted_at")[:8]
+                ),
+                "lists": list(
+                    DispatchList.objects.filter(division_id__in=headed, acknowledged_at__isnull=True)
+                    .select_related("division")
+                    .order_by("-as_of")[:5]
+                ),
+            }
+        )
+    if user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
+        panels.append({"template": "alerts/panel_jobs.html", "runs": latest_runs()})
+    return panels
+
+
+def _returned_plans(user):
+    """The user's cases whose latest plan version was returned (a new version is due)."""
+    later = ClearancePlan.objects.filter(case=OuterRef("case"), version__gt=OuterRef("version"))
+    return (
+        ClearancePlan.objects.filter(case__handler=user, status=PlanStatus.RETURNED)
+        .exclude(Exists(later))
+        .select_related("case", "reviewer")
+        .order_by("-reviewed_at")
+    )
+
+
+def case_sections(request: HttpRequest, case: Case) -> list[dict]:
+    user = request.user
+    plans = list(case.plans.select_related("author", "reviewer").order_by("-version"))
+    draft = next((p for p in plans if p.status == PlanStatus.DRAFT), None)
+    waiting = next((p for p in plans if p.status == PlanStatus.SUBMITTED), None)
+    alerts = list(case.alerts.filter(superseded=False).select_related("acknowledged_by").order_by("-raised_on", "-id"))
+    dispatch = list(
+        DispatchItem.objects.filter(case=case)
+        .select_related("dispatch_list", "dispatch_list__division")
+        .order_by("-dispatch_list__as_of")
+    )
+    return [
+        {
+            "template": "alerts/case_section.html",
+            "alerts": alerts,
+            "plans": plans,
+            "dispatch": dispatch,
+            "can_file": permissions.can_file_plan(user, case) and case.is_open and waiting is None,
+            "draft": draft,
+            "waiting": waiting,
+            "can_review": waiting is not None
+            and permissions.can_review_plan(user, case)
+            and waiting.author_id != user.pk,
+            "review_form": ReviewForm(),
+        }
+    ]
+
+
+# --- inbox ---------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    qs = Notification.objects.filter(recipient=request.user).select_related("case").order_by("-created_at", "-id")
+    if request.GET.get("unread"):
+        qs = qs.filter(read_at__isnull=True)
+    page = paginate(request, qs)
+    urging = list(
+        UrgingNotice.objects.filter(handler=request.user, answered_at__isnull=True)
+        .select_related("item__case", "item__dispatch_list")
+        .order_by("-sent_on")[:50]
+    )
+    context = {"page": page, "query": query_without_page(request), "urging": urging, "nav_active": "inbox"}
+    return render(request, "alerts/inbox.html", context)
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    services.mark_notifications_read(request.user, ids)
+    return redirect(_safe_next(request, reverse("alerts:inbox")))
+
+
+@login_required
+def urging_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(UrgingNotice.objects.select_related("item__case"), pk=pk, handler=request.user)
+    services.read_urging(request.user, notice)
+    form = UrgingAnswerForm(
+        request.POST or None, initial={"answer": notice.answer, "new_expected_on": notice.new_expected_on}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_urging(request.user, notice, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your answer was recorded."))
+            return redirect("alerts:inbox")
+    return render(request, "alerts/urging_answer.html", {"notice": notice, "form": form})
+
+
+# --- clearance plans -----------------------------------------------------------------------
+
+
+@login_required
+def plans(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    headed = permissions.headed_division_ids(user)
+    if user.has_role(Role.ADMIN):
+        headed = set(Division.objects.values_list("id", flat=True))
+    waiting = (
+        ClearancePlan.objects.filter(status=PlanStatus.SUBMITTED, case__division_id__in=headed)
+        .select_related("case", "case__division", "author")
+        .order_by("submitted_at")
+    )
+    mine = permissions.visible_cases(user).filter(handler=user)
+    missing = selectors.missing_plan_cases(today, _missing_plan_days(user), mine).select_related("division")
+    context = {
+        "waiting": list(waiting[:200]),
+        "is_head": bool(headed),
+        "missing": list(missing.order_by("filed_on")[:200]),
+        "returned": list(_returned_plans(user)[:200]),
+        "drafts": list(
+            ClearancePlan.objects.filter(case__handler=user, status=PlanStatus.DRAFT).select_related("case")[:200]
+        ),
+        "overdue": list(selectors.overdue_plan_cases(today, mine).order_by("expected_close_on")[:200]),
+        "review_form": ReviewForm(),
+        "nav_active": "plans",
+    }
+    return render(request, "alerts/plans.html", context)
+
+
+@login_required
+def plan_file(request: HttpRequest, case_pk: int) -> HttpResponse:
+    user = request.user
+    case = get_visible_case(user, case_pk)
+    if not permissions.can_file_plan(user, case):
+        raise PermissionDenied
+    draft = case.plans.filter(status=PlanStatus.DRAFT).first()
+    previous = case.plans.exclude(status=PlanStatus.DRAFT).order_by("-version").first()
+    source = draft or previous
+    initial: dict[str, Any] = {}
+    if source is not None:
+        initial = {
+            "reason": source.reason,
+            "reason_text": source.reason_text,
+            "expected_close_on": source.expected_close_on,
+            "steps": source.steps,
+        }
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        submit = "submit" in request.POST
+        try:
+            services.file_plan(user, case, submit=submit, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            if submit:
+                messages.success(request, _("The plan was submitted to the division head."))
+            else:
+                messages.success(request, _("The draft was saved."))
+            return redirect("cases:detail", pk=case.pk)
+    context = {"case": case, "form": form, "previous": previous, "draft": draft}
+    return render(request, "alerts/plan_form.html", context)
+
+
+@login_required
+@require_POST
+def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    plan = get_object_or_404(ClearancePlan.objects.select_related("case", "case__division"), pk=pk)
+    if not permissions.can_review_plan(user, plan.case):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    form.is_valid()
+    comment = form.cleaned_data.get("comment", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            services.approve_plan(user, plan, comment=comment)
+            messages.success(request, _("Plan for %(number)s approved.") % {"number": plan.case.case_number})
+        else:
+            services.return_plan(user, plan, comment=comment)
+            messages.success(request, _("Plan for %(number)s returned.") % {"number": plan.case.case_number})
+    except ValidationError as exc:
+        text = "; ".join(exc.messages)
+        messages.error(request, _("%(number)s: %(error)s") % {"number": plan.case.case_number, "error": text})
+    return redirect(_safe_next(request, reverse("alerts:plans")))
+
+
+# --- daily tracking ------------------------------------------------------------------------
+
+
+@login_required
+def tracking(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    today = timezone.localdate()
+    divisions = permissions.visible_divisions(user)
+    division = None
+    if request.GET.get("division", "").isdigit():
+        division = divisions.filter(pk=int(request.GET["division"])).first()
+    level = request.GET.get("level", "")
+    qs = selectors.tracking_list(user, today, division=division)
+    if level:
+        qs = qs.filter(level=level)
+    page = paginate(request, qs)
+    context = {
+        "page": page,
+        "today": today,
+        "divisions": divisions,
+        "division": division,
+        "level": level,
+        "levels": Alert.LEVEL_CHOICES,
+        "query": query_without_page(request),
+        "nav_active": "tracking",
+    }
+    return render(request, "alerts/tracking.html", context)
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(Alert.objects.select_related("case"), pk=pk)
+    try:
+        alert = services.acknowledge_alert(request.user, alert)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    if request.headers.get("HX-Request"):
+        return render(request, "alerts/_ack_cell.html", {"alert": alert})
+    return redirect(_safe_next(request, reverse("alerts:tracking")))
+
+
+# --- weekly dispatch -----------------------------------------------------------------------
+
+
+def _dispatch_visible(user):
+    qs = DispatchList.objects.select_related("division", "head", "acknowledged_by")
+    if permissions.is_court_wide(user):
+        return qs
+    return qs.filter(division__in=permissions.visible_divisions(user))
+
+
+@login_required
+def dispatch_list(request: HttpRequest) -> HttpResponse:
+    lists = _dispatch_visible(request.user).order_by("-as_of", "division__sort_order")
+    page = paginate(request, lists)
+    context = {"page": page, "query": query_without_page(request), "nav_active": "dispatch"}
+    return render(request, "alerts/dispatch_list.html", context)
+
+
+@login_required
+def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    dl = get_object_or_404(_dispatch_visible(request.user), pk=pk)
+    items = list(
+        dl.items.select_related("case", "handler", "urging").order_by("-over_15m", "case__filed_on", "case_id")
+    )
+    context = {
+        "dl": dl,
+        "items": items,
+        "can_acknowledge": dl.acknowledged_at is None and permissions.can_lead_division(request.user, dl.division),
+        "xlsx_url": _dispatch_xlsx_url(dl),
+        "nav_active": "dispatch",
+    }
+    return render(request, "alerts/dispatch_detail.html", context)
+
+
+def _dispatch_xlsx_url(dl: DispatchList) -> str:
+    try:
+        return reverse("reports:dispatch_xlsx", args=[dl.pk])
+    except NoReverseMatch:
+        return ""
+
+
+@login_required
+@require_POST
+def dispatch_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    dl = get_object_or_404(_dispatch_visible(request.user), pk=pk)
+    services.acknowledge_dispatch(request.user, dl)
+    messages.success(request, _("Dispatch list acknowledged."))
+    return redirect("alerts:dispatch_detail", pk=dl.pk)
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+def latest_runs() -> list[dict]:
+    """The last run of each job, with the next scheduled time from the beat schedule."""
+    runs = {}
+    for run in JobRun.objects.filter(
+        pk__in=JobRun.objects.values("job").annotate(last=Max("pk")).values("last")
+    ).order_by("job"):
+        runs[run.job] = run
+    next_runs = _next_runs()
+    return [
+        {"job": job, "label": label, "run": runs.get(job), "next": next_runs.get(job)} for job, label in Job.choices
+    ]
+
+
+def _next_runs() -> dict[str, dt.datetime]:
+    """Next due time per job from django-celery-beat's schedule (best effort: crontab entries)."""
+    try:
+        from django_celery_beat.models import PeriodicTask
+    except ImportError:  # pragma: no cover
+        return {}
+    out: dict[str, dt.datetime] = {}
+    now = timezone.now()
+    for task in PeriodicTask.objects.filter(enabled=True).select_related("crontab"):
+        job = next((j for j in Job.values if j in task.task or j in task.name), None)
+        if job is None or task.crontab is None:
+            continue
+        try:
+            schedule = task.crontab.schedule
+            remaining = schedule.remaining_estimate(task.last_run_at or now)
+            out[job] = timezone.localtime(now + max(remaining, dt.timedelta(0)))
+        except Exception:  # noqa: BLE001,S112 - a malformed entry must not break the page
+            continue
+    return out
+
+
+RUNNABLE = [Job.TRACK_DAILY, Job.DISPATCH_WEEKLY, Job.BUILD_BULLETIN]
+
+
+def run_job_for(job: str, as_of: dt.date, trigger: str) -> str:
+    """Start a job for a date: enqueue its Celery task after commit when the task exists, else
+    run the service now. Returns "queued" or "done"."""
+    try:
+        from . import tasks  # noqa: PLC0415
+    except ImportError:
+        tasks = None
+    task = getattr(tasks, job, None) if tasks else None
+    if task is not None and hasattr(task, "delay"):
+        transaction.on_commit(lambda: task.delay(as_of.isoformat(), trigger=trigger))
+        return "queued"
+    if job == Job.TRACK_DAILY:
+        from .runs import run_job
+        from .tracking import track_daily
+
+        run_job(job, as_of, lambda: track_daily(as_of), trigger=trigger)
+    elif job == Job.DISPATCH_WEEKLY:
+        from . import dispatch  # noqa: PLC0415
+
+        dispatch.run_dispatch_job(as_of, trigger=trigger)
+    elif job == Job.BUILD_BULLETIN:
+        from reports.periods import Period
+        from reports.services import run_bulletin_job
+
+        run_bulletin_job(Period.containing(as_of), trigger=trigger)
+    return "done"
+
+
+@login_required
+def jobs(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
+        raise PermissionDenied
+    choices = [(j, label) for j, label in Job.choices if j in RUNNABLE]
+    form = RunJobForm(request.POST or None, jobs=choices, initial={"as_of": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        job, as_of = form.cleaned_data["job"], form.cleaned_data["as_of"]
+        try:
+            state = run_job_for(job, as_of, trigger=f"web:{user.username}")
+        except (ValidationError, ValueError) as exc:
+            form.add_error("as_of", "; ".join(getattr(exc, "messages", [str(exc)])))
+        except ImportError:
+            form.add_error("job", _("This job is not available yet."))
+        else:
+            label = dict(Job.choices)[job]
+            if state == "queued":
+                messages.success(request, _("%(job)s for %(date)s was queued.") % {"job": label, "date": as_of})
+            else:
+                messages.success(request, _("%(job)s for %(date)s has run.") % {"job": label, "date": as_of})
+            return redirect("alerts:jobs")
+    recent = JobRun.objects.order_by("-started_at", "-id")[:30]
+    context = {"latest": latest_runs(), "recent": recent, "form": form, "nav_active": "jobs"}
+    return render(request, "alerts/jobs.html", context)

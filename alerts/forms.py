@@ -1,0 +1,42 @@
+"""Forms of the escalation pages. The rules are in alerts.services; these collect the input."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.forms import DateInput
+
+from .models import PlanReason
+
+
+class PlanForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason not yet closed"), choices=[("", "—")] + list(PlanReason.choices))
+    reason_text = forms.CharField(
+        label=_("Reason details"), required=False, max_length=500, help_text=_("Required when the reason is Other.")
+    )
+    expected_close_on = forms.DateField(label=_("Expected closing date"), widget=DateInput())
+    steps = forms.CharField(label=_("Steps to close"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the plan is returned."),
+    )
+
+
+class RunJobForm(forms.Form):
+    job = forms.ChoiceField(label=_("Job"), choices=[])
+    as_of = forms.DateField(label=_("For the date"), widget=DateInput())
+
+    def __init__(self, *args, jobs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["job"].choices = jobs
+
+
+class UrgingAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+    new_expected_on = forms.DateField(label=_("New expected closing date"), required=False, widget=DateInput())
