@@ -95,7 +95,7 @@ def test_a_handler_cannot_review(client, handler, old_case, clerk):
 
 
 def test_tracking_list_and_acknowledge(client, tracker, old_case, make_case, django_assert_max_num_queries):
-    for i in range(10):
+    for _ in range(10):
         c = make_case(filed_on=dt.date(2024, 10, 1))
         Alert.objects.create(case=c, level="over_6m", line_date=c.line_6m, raised_on=dt.date(2025, 4, 2))
     client.force_login(tracker)
