@@ -266,6 +266,7 @@ class Case(models.Model):
         max_length=30,
         blank=True,
         default="",
+        db_default="",
         choices=LimitVariant.choices,
         help_text=_("Only where the case number cannot tell, e.g. an appeal against a ruling."),
     )
@@ -298,7 +299,8 @@ class Case(models.Model):
         editable=False,
         help_text=_("Filing + base + approved extensions, no excluded days."),
     )
-    limit_excluded_days = models.PositiveIntegerField(_("excluded days"), default=0, editable=False)
+    # Database defaults too: bulk loaders (demo COPY, imports) write rows without these columns.
+    limit_excluded_days = models.PositiveIntegerField(_("excluded days"), default=0, db_default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
