@@ -38,8 +38,7 @@ def build_org(court, code="civil-1"):
         handler=_person(f"{code}-judge", court, division, ["handler"]),
         head=_person(f"{code}-head", court, division, ["division_head"]),
         vice_president=_person(f"{code}-vp", court, None, ["vice_president"]),
-        president=User.objects.filter(username="president").first()
-        or _person("president", court, None, ["president"]),
+        president=User.objects.filter(username="president").first() or _person("president", court, None, ["president"]),
         officer=User.objects.filter(username="officer").first()
         or _person("officer", court, None, ["tracking_officer"]),
     )
@@ -61,3 +60,32 @@ def tx_org(transactional_db):
     from tests.factories import CourtFactory
 
     return build_org(CourtFactory())
+
+
+def at(day, hour=7):
+    """Travel to `hour` o'clock of the local (Asia/Shanghai) date `day`; the clock stands still."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    moment = dt.datetime.combine(day, dt.time(hour), tzinfo=ZoneInfo("Asia/Shanghai"))
+    return time_machine.travel(moment, tick=False)
+
+
+def track(day):
+    """Run daily tracking for `day`, on that day."""
+    from alerts.tracking import track_daily
+
+    with at(day):
+        return track_daily(day)
+
+
+def track_days(first, last):
+    """Run daily tracking for every day from `first` to `last` in order, as beat would."""
+    import datetime as dt
+
+    day = first
+    while day <= last:
+        track(day)
+        day += dt.timedelta(days=1)
