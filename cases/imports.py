@@ -284,6 +284,9 @@ def convert_row(raw: Any, lookups: _Lookups, source: str) -> tuple[dict[str, Any
         if name not in raw:
             continue
         value = raw[name]
+        if isinstance(value, str) and "\x00" in value:
+            fail(name, _("Null characters are not allowed."))
+            continue
         try:
             if value is None:
                 if name == "business_environment":

@@ -97,7 +97,11 @@ class CaseFilter(filters.FilterSet):
     closed_before = StrictDateFilter(
         field_name="closed_on", lookup_expr="lte", help_text="Closed on or before (YYYY-MM-DD)."
     )
-    business_environment = filters.BooleanFilter(help_text="Business-environment cases only (true) or none (false).")
+    business_environment = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        help_text="true: business-environment cases only; false: the others.",
+    )
     updated_since = UpdatedSinceFilter(
         field_name="updated_at",
         help_text="Changed at or after this date (YYYY-MM-DD, midnight Asia/Shanghai) or ISO 8601 date-time.",

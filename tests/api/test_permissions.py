@@ -1,0 +1,97 @@
+"""The permission matrix: role × endpoint × method → 401 / 403 / 404 / 2xx."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    None,
+    "clerk",
+    "handler",
+    "other_handler",
+    "head",
+    "vice_president",
+    "president",
+    "tracking_officer",
+    "integration",
+    "admin",
+    "nobody",
+]
+COURT_WIDE = {"vice_president", "president", "tracking_officer", "integration", "admin"}
+SEES_CIVIL_1 = {"clerk", "handler", "head"} | COURT_WIDE
+EDITS_CIVIL_1_CASE = {"clerk", "handler", "head", "integration", "admin"}
+REGISTERS = {"clerk", "integration", "admin"}
+ORGANISATION = {"integration", "admin"}
+
+
+def expected(role, allowed, ok=200, hidden=None):
+    if role is None:
+        return 401
+    if role in allowed:
+        return ok
+    return hidden if hidden is not None else 403
+
+
+@pytest.fixture
+def case(make_case):
+    return make_case(filed_on=dt.date(2026, 1, 5))
+
+
+def body(seq):
+    return {"case_number": f"(2026)黔0281民初{seq}号", "division": "civil-1", "filed_on": "2026-02-01"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_case_endpoints(api, case, role, today):
+    client = api(role)
+    url = f"/api/v1/cases/{case.id}/"
+    assert client.get("/api/v1/cases/").status_code == expected(role, set(ROLES) - {None})
+    assert client.get("/api/v1/cases/export/").status_code == expected(role, set(ROLES) - {None})
+    assert client.get(url).status_code == expected(role, SEES_CIVIL_1, hidden=404)
+    assert client.get(url + "events/").status_code == expected(role, SEES_CIVIL_1, hidden=404)
+    hidden = 403 if role in SEES_CIVIL_1 else 404
+    status = client.patch(url, {"cause": f"改{role}"}, format="json").status_code
+    assert status == expected(role, EDITS_CIVIL_1_CASE, hidden=hidden)
+    status = client.post(url + "suspend/", {}, format="json").status_code
+    assert status == expected(role, EDITS_CIVIL_1_CASE, hidden=hidden)
+    assert client.post("/api/v1/cases/", body(500), format="json").status_code == expected(role, REGISTERS, 201)
+    assert client.post("/api/v1/cases/bulk/", [body(600)], format="json").status_code == expected(role, REGISTERS)
+    assert client.delete(url).status_code == (401 if role is None else 405)  # no hard delete for anyone
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_organisation_endpoints(api, org, role, today):
+    client = api(role)
+    readers = set(ROLES) - {None}
+    assert client.get("/api/v1/divisions/").status_code == expected(role, readers)
+    assert client.get("/api/v1/divisions/civil-1/").status_code == expected(role, readers)
+    assert client.get("/api/v1/staff/").status_code == expected(role, readers)
+    assert client.get("/api/v1/staff/judge1/").status_code == expected(role, readers)
+    new_division = {"code": f"d-{role}", "name": "新庭", "kind": "civil"}
+    assert client.post("/api/v1/divisions/", new_division, format="json").status_code == expected(
+        role, ORGANISATION, 201
+    )
+    assert client.patch("/api/v1/divisions/civil-1/", {"sort_order": 3}, format="json").status_code == expected(
+        role, ORGANISATION
+    )
+    person = {"username": f"new-{role}", "name": "新人", "roles": ["clerk"], "division": "civil-1"}
+    assert client.post("/api/v1/staff/", person, format="json").status_code == expected(role, ORGANISATION, 201)
+    assert client.patch("/api/v1/staff/judge1/", {"name": "改名"}, format="json").status_code == expected(
+        role, ORGANISATION
+    )
+
+
+def test_schema_and_docs_need_no_token_but_data_does(client, db):
+    # The contract itself is public inside the court network; no data is.
+    assert client.get("/api/schema/").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
+    assert client.get("/api/v1/cases/").status_code == 401
+
+
+def test_session_login_works_for_the_browser(client, org, today):
+    client.force_login(org["clerk"])
+    assert client.get("/api/v1/cases/").status_code == 200
