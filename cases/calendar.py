@@ -127,7 +127,5 @@ def next_working_day_subquery(annotation: str) -> Coalesce:
     back to the date itself where the table has no row (a year never loaded)."""
     from .models import WorkingDay
 
-    first = (
-        WorkingDay.objects.filter(day__gte=OuterRef(annotation), is_working=True).order_by("day").values("day")[:1]
-    )
+    first = WorkingDay.objects.filter(day__gte=OuterRef(annotation), is_working=True).order_by("day").values("day")[:1]
     return Coalesce(Subquery(first, output_field=DateField()), F(annotation), output_field=DateField())

@@ -113,6 +113,28 @@ def prepare_new_clocks(cases: list[Case], today: dt.date | None = None) -> None:
         case.deadline = limits.deadline_on(state, case.closed_on or today, is_working)
 
 
+def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = None, batch: int = 5000) -> int:
+    """Clocks for cases loaded in bulk without periods or extensions (demo data, imports):
+    computed in memory, written with one UPDATE per batch; running suspensions start today."""
+    qs = Case.objects.all() if queryset is None else queryset
+    fields = ["limit_rule", "limit_nominal", "limit_raw", "limit_paused_from", "limit_excluded_days", "deadline"]
+    total = 0
+    cases = list(qs.only("id", "filed_on", "closed_on", "status", "category", "stage", "procedure", "limit_variant"))
+    for i in range(0, len(cases), batch):
+        chunk = cases[i : i + batch]
+        prepare_new_clocks(chunk, today)
+        Case.objects.bulk_update(chunk, fields, batch_size=1000)
+        total += len(chunk)
+    suspended = [c for c in cases if c.status == CaseStatus.SUSPENDED and c.limit_rule is not None]
+    open_ = set(
+        ExcludedPeriod.objects.filter(
+            case__in=suspended, end__isnull=True, reason_code=ExclusionReason.SUSPENSION
+        ).values_list("case_id", flat=True)
+    )
+    record_initial_periods(None, [c for c in suspended if c.pk not in open_], today)
+    return total
+
+
 def record_initial_periods(actor: User | None, cases: list[Case], today: dt.date | None = None) -> None:
     """After a bulk registration: the suspension period of each case registered as suspended."""
     today = today or timezone.localdate()

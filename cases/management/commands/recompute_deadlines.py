@@ -1,6 +1,6 @@
 """Recompute every case's statutory time-limit clock (after editing the rule table).
 
-    python manage.py recompute_deadlines
+python manage.py recompute_deadlines
 """
 
 from django.core.management.base import BaseCommand
