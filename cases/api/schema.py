@@ -1,0 +1,56 @@
+"""OpenAPI post-processing: document the error answers every endpoint can give.
+
+drf-spectacular describes the success responses only; integrations code against the error
+shape too (and the schemathesis run in the suite checks every answer against the schema).
+"""
+
+from __future__ import annotations
+
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": "Invalid input (DRF's shape): keys are field names, `non_field_errors`, or the names of unknown "
+    "query parameters; values are lists of messages (nested objects for list or nested fields). Messages are in "
+    "the language of the Accept-Language header (Chinese by default, English on request).",
+    "additionalProperties": {},
+}
+ERROR_DETAIL = {
+    "type": "object",
+    "description": "An error with one message.",
+    "properties": {"detail": {"type": "string", "description": "What went wrong."}},
+    "required": ["detail"],
+}
+COMMON = {
+    "400": ("ValidationError", "Invalid input or unknown query parameters."),
+    "401": ("ErrorDetail", "Not authenticated: send `Authorization: Token <key>` or a session cookie."),
+    "403": ("ErrorDetail", "Authenticated, but this role may not do this."),
+    "404": ("ErrorDetail", "Not found, or not visible to this user, or an invalid page."),
+    "406": ("ErrorDetail", "The Accept header asks for a format the endpoint cannot give."),
+    "429": ("ErrorDetail", "Too many requests from this token; see Retry-After."),
+}
+WRITES = {
+    "405": ("ErrorDetail", "Method not allowed."),
+    "413": ("ErrorDetail", "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE."),
+    "415": ("ErrorDetail", "Send JSON (application/json)."),
+}
+
+
+def add_error_responses(result, generator, request, public):
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ValidationError", VALIDATION_ERROR)
+    schemas.setdefault("ErrorDetail", ERROR_DETAIL)
+    for methods in result.get("paths", {}).values():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            answers = dict(COMMON)
+            if method in ("post", "put", "patch"):
+                answers.update(WRITES)
+            for code, (name, description) in answers.items():
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                    },
+                )
+    return result
