@@ -31,6 +31,11 @@ class ReviewForm(forms.Form):
 class RunJobForm(forms.Form):
     job = forms.ChoiceField(label=_("Job"), choices=[])
     as_of = forms.DateField(label=_("For the date"), widget=DateInput())
+    now = forms.BooleanField(
+        label=_("Run it now and wait for the result"),
+        required=False,
+        help_text=_("Otherwise it is queued for the worker."),
+    )
 
     def __init__(self, *args, jobs, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,5 +16,4 @@ urlpatterns = [
     path("dispatch/", views.dispatch_list, name="dispatch_list"),
     path("dispatch/<int:pk>/", views.dispatch_detail, name="dispatch_detail"),
     path("dispatch/<int:pk>/acknowledge/", views.dispatch_acknowledge, name="dispatch_acknowledge"),
-    path("jobs/", views.jobs, name="jobs"),
 ]

@@ -4,14 +4,12 @@ lists come from alerts.selectors; who may do what is cases.permissions."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -26,15 +24,13 @@ from cases.roles import Role
 from cases.views import get_visible_case, paginate, query_without_page
 
 from . import selectors, services
-from .forms import PlanForm, ReviewForm, RunJobForm, UrgingAnswerForm
+from .forms import PlanForm, ReviewForm, UrgingAnswerForm
 from .models import (
     Alert,
     ClearancePlan,
     DispatchItem,
     DispatchList,
     EngineSettings,
-    Job,
-    JobRun,
     Notification,
     PlanStatus,
     UrgingNotice,
@@ -101,8 +97,6 @@ def home_panels(request: HttpRequest) -> list[dict]:
                 ),
             }
         )
-    if user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
-        panels.append({"template": "alerts/panel_jobs.html", "runs": latest_runs()})
     return panels
 
 
@@ -368,98 +362,3 @@ def dispatch_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     services.acknowledge_dispatch(request.user, dl)
     messages.success(request, _("Dispatch list acknowledged."))
     return redirect("alerts:dispatch_detail", pk=dl.pk)
-
-
-# --- jobs ----------------------------------------------------------------------------------
-
-
-def latest_runs() -> list[dict]:
-    """The last run of each job, with the next scheduled time from the beat schedule."""
-    runs = {}
-    for run in JobRun.objects.filter(
-        pk__in=JobRun.objects.values("job").annotate(last=Max("pk")).values("last")
-    ).order_by("job"):
-        runs[run.job] = run
-    next_runs = _next_runs()
-    return [
-        {"job": job, "label": label, "run": runs.get(job), "next": next_runs.get(job)} for job, label in Job.choices
-    ]
-
-
-def _next_runs() -> dict[str, dt.datetime]:
-    """Next due time per job from django-celery-beat's schedule (best effort: crontab entries)."""
-    try:
-        from django_celery_beat.models import PeriodicTask
-    except ImportError:  # pragma: no cover
-        return {}
-    out: dict[str, dt.datetime] = {}
-    now = timezone.now()
-    for task in PeriodicTask.objects.filter(enabled=True).select_related("crontab"):
-        job = next((j for j in Job.values if j in task.task or j in task.name), None)
-        if job is None or task.crontab is None:
-            continue
-        try:
-            schedule = task.crontab.schedule
-            remaining = schedule.remaining_estimate(task.last_run_at or now)
-            out[job] = timezone.localtime(now + max(remaining, dt.timedelta(0)))
-        except Exception:  # noqa: BLE001,S112 - a malformed entry must not break the page
-            continue
-    return out
-
-
-RUNNABLE = [Job.TRACK_DAILY, Job.DISPATCH_WEEKLY, Job.BUILD_BULLETIN]
-
-
-def run_job_for(job: str, as_of: dt.date, trigger: str) -> str:
-    """Start a job for a date: enqueue its Celery task after commit when the task exists, else
-    run the service now. Returns "queued" or "done"."""
-    try:
-        from . import tasks  # noqa: PLC0415
-    except ImportError:
-        tasks = None
-    task = getattr(tasks, job, None) if tasks else None
-    if task is not None and hasattr(task, "delay"):
-        transaction.on_commit(lambda: task.delay(as_of.isoformat(), trigger=trigger))
-        return "queued"
-    if job == Job.TRACK_DAILY:
-        from .runs import run_job
-        from .tracking import track_daily
-
-        run_job(job, as_of, lambda: track_daily(as_of), trigger=trigger)
-    elif job == Job.DISPATCH_WEEKLY:
-        from . import dispatch  # noqa: PLC0415
-
-        dispatch.run_dispatch_job(as_of, trigger=trigger)
-    elif job == Job.BUILD_BULLETIN:
-        from reports.periods import Period
-        from reports.services import run_bulletin_job
-
-        run_bulletin_job(Period.containing(as_of), trigger=trigger)
-    return "done"
-
-
-@login_required
-def jobs(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
-        raise PermissionDenied
-    choices = [(j, label) for j, label in Job.choices if j in RUNNABLE]
-    form = RunJobForm(request.POST or None, jobs=choices, initial={"as_of": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        job, as_of = form.cleaned_data["job"], form.cleaned_data["as_of"]
-        try:
-            state = run_job_for(job, as_of, trigger=f"web:{user.username}")
-        except (ValidationError, ValueError) as exc:
-            form.add_error("as_of", "; ".join(getattr(exc, "messages", [str(exc)])))
-        except ImportError:
-            form.add_error("job", _("This job is not available yet."))
-        else:
-            label = dict(Job.choices)[job]
-            if state == "queued":
-                messages.success(request, _("%(job)s for %(date)s was queued.") % {"job": label, "date": as_of})
-            else:
-                messages.success(request, _("%(job)s for %(date)s has run.") % {"job": label, "date": as_of})
-            return redirect("alerts:jobs")
-    recent = JobRun.objects.order_by("-started_at", "-id")[:30]
-    context = {"latest": latest_runs(), "recent": recent, "form": form, "nav_active": "jobs"}
-    return render(request, "alerts/jobs.html", context)

@@ -79,6 +79,11 @@ class CaseSearchForm(forms.Form):
         required=False,
         choices=[("", _("Any"))] + [c for c in ageing.Level.CHOICES if c[0] != ageing.Level.CLOSED],
     )
+    over = forms.ChoiceField(
+        label=_("Open for more than"),
+        required=False,
+        choices=[("", _("Any")), ("6", _("6 months")), ("12", _("12 months")), ("15", _("15 months"))],
+    )
     division = forms.ModelChoiceField(label=_("Division"), required=False, queryset=Division.objects.none())
     handler = StaffChoiceField(label=_("Handler"), required=False, queryset=User.objects.none())
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("Any"))] + Category.CHOICES)
@@ -110,11 +115,16 @@ class CaseSearchForm(forms.Form):
         return data
 
     def apply(self, qs: QuerySet[Case], user: User, as_of: dt.date, warning_days: int) -> QuerySet[Case]:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        # A filter typed wrong is shown with its error; the valid ones still apply.
+        data: dict = {}
+        if self.is_bound:
+            self.is_valid()
+            data = self.cleaned_data
         q = (data.get("q") or "").strip()
         if q:
             number = case_numbers.normalise(q)
-            qs = qs.filter(Q(case_number__icontains=number) | Q(cause__icontains=q) | Q(parties__icontains=q))
+            # Case-sensitive LIKE, as in the API: the pg_trgm indexes serve it (Chinese has no case).
+            qs = qs.filter(Q(case_number__contains=number) | Q(cause__contains=q) | Q(parties__contains=q))
         status = data.get("status") or ""
         if status == "":
             qs = qs.filter(status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED])
@@ -122,6 +132,8 @@ class CaseSearchForm(forms.Form):
             qs = qs.filter(status=status)
         if data.get("level"):
             qs = qs.filter(ageing.level_q(data["level"], as_of, warning_days))
+        if data.get("over"):
+            qs = qs.filter(ageing.over_line_q(int(data["over"]), as_of))
         if data.get("division"):
             qs = qs.filter(division=data["division"])
         if data.get("handler"):

@@ -1,1 +1,407 @@
-"""Pages of reports: overview, division figures, bulletins and their downloads."""
+"""Pages of reports: the court overview with drill-down (division → handler → cases), the monthly
+bulletin (read, publish, sign off, download) and the jobs page. Figures come from
+reports.selectors (daily snapshots written by the same rule the bulletin uses); documents from
+reports.exports; writes from reports.services and the alerts jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from alerts import jobs as alert_jobs
+from alerts.forms import RunJobForm
+from alerts.models import DispatchList, Job, JobRun, PlanStatus
+from cases import permissions
+from cases.models import Division
+from cases.roles import Role
+from cases.views import paginate, query_without_page
+
+from . import exports, selectors, services
+from .models import Bulletin, BulletinStatus
+from .periods import Period
+
+LEADERS = (Role.PRESIDENT, Role.VICE_PRESIDENT, Role.TRACKING_OFFICER, Role.ADMIN)
+
+
+# --- charts: server-drawn SVG geometry --------------------------------------------------------
+
+
+def bar_chart(pairs: list[tuple[str, int]], width: int = 560, height: int = 200) -> dict[str, Any]:
+    """Vertical bars for (label, value) pairs, e.g. the age distribution."""
+    top = max([v for _label, v in pairs] + [1])
+    left, bottom, pad = 40, 28, 8
+    plot_w, plot_h = width - left - pad, height - bottom - pad
+    step = plot_w / max(len(pairs), 1)
+    bars = []
+    for i, (label, value) in enumerate(pairs):
+        h = plot_h * value / top
+        bars.append(
+            {
+                "x": round(left + i * step + step * 0.15, 1),
+                "y": round(pad + plot_h - h, 1),
+                "w": round(step * 0.7, 1),
+                "h": round(h, 1),
+                "label": label,
+                "value": value,
+                "cx": round(left + i * step + step / 2, 1),
+                "key": i >= 4,
+            }
+        )
+    return {"width": width, "height": height, "bars": bars, "base": pad + plot_h, "left": left, "top": top}
+
+
+def line_chart(points: list, width: int = 560, height: int = 200) -> dict[str, Any]:
+    """Two lines (over 6 and over 15 months) over month ends."""
+    left, bottom, pad = 48, 28, 10
+    plot_w, plot_h = width - left - pad, height - bottom - pad
+    top = max([p.over_6m for p in points] + [1])
+    n = max(len(points) - 1, 1)
+
+    def xy(i: int, v: int) -> tuple[float, float]:
+        return round(left + plot_w * i / n, 1), round(pad + plot_h - plot_h * v / top, 1)
+
+    six = " ".join(f"{x},{y}" for x, y in (xy(i, p.over_6m) for i, p in enumerate(points)))
+    fifteen = " ".join(f"{x},{y}" for x, y in (xy(i, p.over_15m) for i, p in enumerate(points)))
+    ticks = [{"x": xy(i, 0)[0], "label": p.as_of.strftime("%y-%m")} for i, p in enumerate(points)]
+    return {
+        "width": width,
+        "height": height,
+        "six": six,
+        "fifteen": fifteen,
+        "ticks": ticks,
+        "base": pad + plot_h,
+        "left": left,
+        "top": top,
+        "points": points,
+    }
+
+
+def hbar_chart(rows: list[tuple[str, int, int]], width: int = 560) -> dict[str, Any]:
+    """Horizontal bars per division: (name, over 6 months, of which over 15 months)."""
+    top = max([r[1] for r in rows] + [1])
+    label_w, pad, row_h = 110, 40, 22
+    plot_w = width - label_w - pad
+    bars = []
+    for i, (name, six, fifteen) in enumerate(rows):
+        bars.append(
+            {
+                "y": i * row_h + 4,
+                "name": name,
+                "w6": round(plot_w * six / top, 1),
+                "w15": round(plot_w * fifteen / top, 1),
+                "six": six,
+                "fifteen": fifteen,
+                "tx": round(label_w + plot_w * six / top + 4, 1),
+            }
+        )
+    return {"width": width, "height": len(rows) * row_h + 8, "bars": bars, "x0": label_w}
+
+
+# --- overview and drill-down -------------------------------------------------------------------
+
+
+def _as_of(request: HttpRequest) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return None
+
+
+def _overview_context(overview) -> dict[str, Any]:
+    total = overview.total
+    return {
+        "overview": overview,
+        "total": total,
+        "age_chart": bar_chart([(label, n) for label, n in total.age_distribution]),
+        "trend_chart": line_chart(overview.trend),
+    }
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_role(*LEADERS):
+        raise PermissionDenied
+    data = selectors.court_overview(user, _as_of(request))
+    context: dict[str, Any] = {"nav_active": "overview", "overview": None}
+    if data is not None:
+        context.update(_overview_context(data))
+        context["division_chart"] = hbar_chart(
+            [(r.division.name, r.figures.over_6m, r.figures.over_15m) for r in data.rows if r.division]
+        )
+    return render(request, "reports/overview.html", context)
+
+
+@login_required
+def division_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    division = get_object_or_404(permissions.visible_divisions(user), pk=pk)
+    data = selectors.division_overview(user, division, _as_of(request))
+    context: dict[str, Any] = {"division": division, "overview": None, "nav_active": "division"}
+    if data is not None:
+        context.update(_overview_context(data))
+    return render(request, "reports/division.html", context)
+
+
+@login_required
+def division_home(request: HttpRequest) -> HttpResponse:
+    headed = sorted(permissions.headed_division_ids(request.user))
+    if headed:
+        return redirect("reports:division", pk=headed[0])
+    if request.user.division_id:
+        return redirect("reports:division", pk=request.user.division_id)
+    raise Http404
+
+
+# --- bulletins -----------------------------------------------------------------------------
+
+
+@login_required
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    page = paginate(request, selectors.visible_bulletins(user).order_by("-period"))
+    context = {
+        "page": page,
+        "query": query_without_page(request),
+        "awaiting": list(selectors.bulletins_awaiting_sign_off(user)[:12]),
+        "nav_active": "bulletins",
+    }
+    return render(request, "reports/bulletin_list.html", context)
+
+
+def _visible_bulletin(user, pk: int) -> Bulletin:
+    return get_object_or_404(selectors.visible_bulletins(user), pk=pk)
+
+
+@login_required
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    bulletin = _visible_bulletin(user, pk)
+    doc = selectors.bulletin_document(bulletin)
+    today = timezone.localdate()
+    division_ids = [d.division_id for d in doc.divisions]
+    signable = []
+    if bulletin.is_published:
+        divisions = Division.objects.in_bulk(division_ids)
+        for d in doc.divisions:
+            division = divisions.get(d.division_id)
+            if (
+                division
+                and d.division_id not in doc.sign_offs
+                and permissions.can_sign_off_bulletin(user, division, today)
+            ):
+                signable.append(division)
+    division_filter = request.GET.get("division", "")
+    items_qs = selectors.bulletin_items(
+        bulletin, division_id=int(division_filter) if division_filter.isdigit() else None
+    ).select_related("handler")
+    page = paginate(request, items_qs, size=100)
+    key_warnings = list(selectors.bulletin_items(bulletin, key_warnings_only=True)[:500])
+    statuses = dict(PlanStatus.choices)
+    for item in [*page.rows, *key_warnings]:
+        item.plan_status_label = statuses.get(item.plan_status, "")
+    context = {
+        "bulletin": bulletin,
+        "doc": doc,
+        "key_warnings": key_warnings,
+        "page": page,
+        "query": query_without_page(request),
+        "division_filter": division_filter,
+        "can_publish": not bulletin.is_published and permissions.can_publish_bulletin(user),
+        "signable": signable,
+        "nav_active": "bulletins",
+    }
+    return render(request, "reports/bulletin_detail.html", context)
+
+
+@login_required
+@require_POST
+def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _visible_bulletin(request.user, pk)
+    try:
+        bulletin = services.publish_bulletin(bulletin, request.user)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Bulletin %(year)s No. %(number)s published.")
+            % {"year": bulletin.issue_year, "number": bulletin.issue_number},
+        )
+    return redirect("reports:bulletin", pk=bulletin.pk)
+
+
+@login_required
+@require_POST
+def bulletin_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _visible_bulletin(request.user, pk)
+    division = get_object_or_404(Division, pk=request.POST.get("division") or 0)
+    try:
+        services.sign_off_bulletin(bulletin, division, request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("%(division)s signed off.") % {"division": division})
+    return redirect("reports:bulletin", pk=bulletin.pk)
+
+
+@login_required
+def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    bulletin = _visible_bulletin(request.user, pk)
+    if fmt == "pdf":
+        if bulletin.is_published and bulletin.pdf:
+            # The document of record, exactly as published (its SHA-256 is on the page).
+            return FileResponse(
+                bulletin.pdf.open("rb"),
+                as_attachment=True,
+                filename=exports.filename(bulletin, "pdf"),
+                content_type=exports.PDF_CONTENT_TYPE,
+            )
+        pdf = exports.bulletin_pdf(bulletin, language=get_language())
+        response = HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE)
+    elif fmt == "xlsx":
+        response = HttpResponse(exports.bulletin_xlsx(bulletin), content_type=exports.XLSX_CONTENT_TYPE)
+    elif fmt == "csv":
+        response = StreamingHttpResponse(exports.bulletin_csv(bulletin), content_type=exports.CSV_CONTENT_TYPE)
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(bulletin, fmt)}"'
+    return response
+
+
+@login_required
+def dispatch_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    qs = DispatchList.objects.select_related("division")
+    if not permissions.is_court_wide(user):
+        qs = qs.filter(division__in=permissions.visible_divisions(user))
+    dl = get_object_or_404(qs, pk=pk)
+    response = HttpResponse(exports.dispatch_xlsx(dl), content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="dispatch-{dl.division.code}-{dl.as_of}.xlsx"'
+    return response
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+def latest_runs() -> list[dict]:
+    """The last run of each job, its duration, and the next time beat will start it."""
+    last_ids = JobRun.objects.values("job").annotate(last=Max("pk")).values("last")
+    runs = {run.job: run for run in JobRun.objects.filter(pk__in=last_ids)}
+    next_runs = _next_runs()
+    rows = []
+    for job, label in Job.choices:
+        run = runs.get(job)
+        seconds = None
+        if run is not None and run.finished_at:
+            seconds = round((run.finished_at - run.started_at).total_seconds(), 1)
+        rows.append({"job": job, "label": label, "run": run, "seconds": seconds, "next": next_runs.get(job)})
+    return rows
+
+
+def _next_runs() -> dict[str, dt.datetime]:
+    """Next due time per job from django-celery-beat's crontab entries (best effort)."""
+    from django_celery_beat.models import PeriodicTask
+
+    out: dict[str, dt.datetime] = {}
+    now = timezone.now()
+    for task in PeriodicTask.objects.filter(enabled=True, crontab__isnull=False).select_related("crontab"):
+        job = next((j for j in Job.values if j in task.task or j in task.name), None)
+        if job is None:
+            continue
+        try:
+            remaining = task.crontab.schedule.remaining_estimate(task.last_run_at or now)
+        except Exception:  # noqa: BLE001,S112 - a malformed entry must not break the page
+            continue
+        out[job] = timezone.localtime(now + max(remaining, dt.timedelta(0)))
+    return out
+
+
+RUNNABLE = [Job.TRACK_DAILY, Job.DISPATCH_WEEKLY, Job.BUILD_BULLETIN]
+
+
+def start_job(job: str, as_of: dt.date, *, trigger: str, now: bool) -> None:
+    """Run a job for a date now (in this request), or enqueue its Celery task after commit."""
+    from alerts import tasks as alert_tasks
+
+    from . import tasks as report_tasks
+
+    period = str(Period.containing(as_of))
+    if now:
+        if job == Job.TRACK_DAILY:
+            alert_jobs.run_track_daily(as_of, trigger=trigger)
+        elif job == Job.DISPATCH_WEEKLY:
+            alert_jobs.run_dispatch_weekly(as_of, trigger=trigger)
+        else:
+            services.run_bulletin_job(period, trigger=trigger)
+        return
+    if job == Job.TRACK_DAILY:
+        transaction.on_commit(lambda: alert_tasks.track_daily_task.delay(as_of.isoformat()))
+    elif job == Job.DISPATCH_WEEKLY:
+        transaction.on_commit(lambda: alert_tasks.dispatch_weekly_task.delay(as_of.isoformat()))
+    else:
+        transaction.on_commit(lambda: report_tasks.build_bulletin_task.delay(period))
+
+
+@login_required
+def jobs(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
+        raise PermissionDenied
+    choices = [(j, label) for j, label in Job.choices if j in RUNNABLE]
+    form = RunJobForm(request.POST or None, jobs=choices, initial={"as_of": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        job, as_of, now = form.cleaned_data["job"], form.cleaned_data["as_of"], form.cleaned_data["now"]
+        label = dict(Job.choices)[job]
+        try:
+            start_job(job, as_of, trigger=f"web:{user.username}", now=now)
+        except ValidationError as exc:
+            form.add_error("as_of", "; ".join(exc.messages))
+        else:
+            if now:
+                messages.success(request, _("%(job)s for %(date)s has run.") % {"job": label, "date": as_of})
+            else:
+                messages.success(request, _("%(job)s for %(date)s was queued.") % {"job": label, "date": as_of})
+            return redirect("reports:jobs")
+    recent = JobRun.objects.order_by("-started_at", "-id")[:30]
+    context = {"latest": latest_runs(), "recent": recent, "form": form, "nav_active": "jobs"}
+    return render(request, "reports/jobs.html", context)
+
+
+# --- contributions to the home page and the case page -------------------------------------
+
+
+def home_panels(request: HttpRequest) -> list[dict]:
+    user = request.user
+    panels: list[dict] = []
+    awaiting = list(selectors.bulletins_awaiting_sign_off(user)[:5])
+    drafts = []
+    if permissions.can_publish_bulletin(user):
+        drafts = list(Bulletin.objects.filter(status=BulletinStatus.DRAFT).order_by("-period")[:5])
+    if awaiting or drafts:
+        panels.append({"template": "reports/panel_bulletins.html", "awaiting": awaiting, "drafts": drafts})
+    if user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
+        panels.append({"template": "reports/panel_jobs.html", "runs": latest_runs()})
+    return panels
+
+
+def case_sections(request: HttpRequest, case) -> list[dict]:
+    appearances = list(selectors.case_bulletin_appearances(case.pk)[:60])
+    return [{"template": "reports/case_section.html", "appearances": appearances}]
+
+
+def bulletin_url(bulletin: Bulletin) -> str:
+    return reverse("reports:bulletin", args=[bulletin.pk])

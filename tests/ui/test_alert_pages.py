@@ -132,18 +132,6 @@ def test_head_acknowledges_dispatch(client, head, handler, division, old_case, c
     assert client.get(reverse("alerts:dispatch_list")).status_code == 200
 
 
-def test_jobs_page_runs_daily_tracking_for_a_date(client, tracker, old_case, clerk):
-    client.force_login(clerk)
-    assert client.get(reverse("alerts:jobs")).status_code == 403
-    client.force_login(tracker)
-    assert client.get(reverse("alerts:jobs")).status_code == 200
-    response = client.post(reverse("alerts:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
-    assert response.status_code == 302
-    assert JobRun.objects.filter(job="track_daily", as_of=dt.date(2025, 6, 10)).exists()
-    response = client.post(reverse("alerts:jobs"), {"job": "track_daily", "as_of": "2030-01-01"})
-    assert response.status_code == 200 and response.context["form"].errors
-
-
 def test_inbox_and_mark_read(client, handler):
     Notification.objects.create(
         recipient=handler,

@@ -1,0 +1,143 @@
+"""Reports pages: overview and drill-down, bulletin publish / sign-off / downloads, jobs."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from alerts.models import JobRun
+from reports import services
+from reports.models import Bulletin
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    with time_machine.travel(dt.datetime(2025, 6, 10, 9, 0, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+@pytest.fixture
+def cases(make_case):
+    made = [make_case(filed_on=dt.date(2024, 1, 5)), make_case(filed_on=dt.date(2024, 10, 2))]
+    made += [make_case(filed_on=dt.date(2025, 5, 1)) for _ in range(3)]
+    return made
+
+
+@pytest.fixture
+def bulletin(cases):
+    services.build_bulletin("2025-05")
+    return Bulletin.objects.get(period="2025-05")
+
+
+def test_overview_without_figures_says_so(client, president):
+    client.force_login(president)
+    response = client.get(reverse("reports:overview"))
+    assert response.status_code == 200
+    assert response.context["overview"] is None
+
+
+def test_overview_and_drill_down(client, president, handler, division, cases, django_assert_max_num_queries):
+    services.snapshot_figures(dt.date(2025, 6, 9))
+    client.force_login(president)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("reports:overview"))
+    assert response.status_code == 200
+    assert response.context["total"].over_6m == 2
+    body = response.content.decode()
+    assert "<svg" in body and division.name in body
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("reports:division", args=[division.pk]))
+    rows = response.context["overview"].rows
+    assert [r.handler_id for r in rows] == [handler.pk]
+    # The handler row leads to their cases over 6 months.
+    url = reverse("cases:list") + f"?division={division.pk}&handler={handler.pk}&over=6&sort=filed_on"
+    assert url.replace("&", "&amp;") in response.content.decode()
+    listed = client.get(url).context["page"].rows
+    assert [c.pk for c in listed] == [cases[0].pk, cases[1].pk]
+
+
+def test_overview_is_for_leaders(client, clerk):
+    client.force_login(clerk)
+    assert client.get(reverse("reports:overview")).status_code == 403
+
+
+def test_president_home_goes_to_overview(client, president):
+    client.force_login(president)
+    assert client.get(reverse("home"))["Location"] == reverse("reports:overview")
+
+
+def test_tracker_publishes_and_head_signs_off(client, tracker, head, bulletin, cases, django_assert_max_num_queries):
+    client.force_login(head)
+    assert client.get(reverse("reports:bulletin", args=[bulletin.pk])).status_code == 404  # drafts are not theirs
+    client.force_login(tracker)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("reports:bulletin", args=[bulletin.pk]))
+    assert response.context["can_publish"]
+    assert cases[0].case_number in response.content.decode()
+    client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    bulletin.refresh_from_db()
+    assert bulletin.is_published and len(bulletin.pdf_sha256) == 64
+
+    client.force_login(head)
+    response = client.get(reverse("reports:bulletin", args=[bulletin.pk]))
+    assert [d.pk for d in response.context["signable"]] == [head.division_id]
+    client.post(reverse("reports:bulletin_sign_off", args=[bulletin.pk]), {"division": head.division_id})
+    assert bulletin.sign_offs.filter(signed_by=head).exists()
+    assert not client.get(reverse("reports:bulletin", args=[bulletin.pk])).context["signable"]
+
+
+def test_downloads(client, tracker, bulletin, cases):
+    client.force_login(tracker)
+    csv = client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "csv"]))
+    assert csv["Content-Type"].startswith("text/csv")
+    assert cases[0].case_number in b"".join(csv.streaming_content).decode("utf-8-sig")
+    xlsx = client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "xlsx"]))
+    assert xlsx.content[:2] == b"PK"
+    assert client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "doc"])).status_code == 404
+
+
+def test_published_pdf_is_the_stored_document(client, tracker, bulletin):
+    import hashlib
+
+    services.publish_bulletin(bulletin, tracker)
+    bulletin.refresh_from_db()
+    client.force_login(tracker)
+    response = client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "pdf"]))
+    body = b"".join(response.streaming_content)
+    assert body[:4] == b"%PDF"
+    assert hashlib.sha256(body).hexdigest() == bulletin.pdf_sha256
+
+
+def test_bulletin_list(client, clerk, tracker, bulletin):
+    client.force_login(clerk)
+    assert not client.get(reverse("reports:bulletin_list")).context["page"].rows
+    client.force_login(tracker)
+    assert client.get(reverse("reports:bulletin_list")).context["page"].rows == [bulletin]
+
+
+def test_jobs_page_runs_daily_tracking_for_a_date(client, tracker, clerk, cases):
+    client.force_login(clerk)
+    assert client.get(reverse("reports:jobs")).status_code == 403
+    client.force_login(tracker)
+    assert client.get(reverse("reports:jobs")).status_code == 200
+    response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10", "now": "on"})
+    assert response.status_code == 302
+    assert JobRun.objects.filter(job="track_daily", as_of=dt.date(2025, 6, 10), outcome="success").exists()
+    response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2030-01-01", "now": "on"})
+    assert response.status_code == 200 and response.context["form"].errors
+
+
+def test_jobs_page_queues_after_commit(client, tracker, monkeypatch, django_capture_on_commit_callbacks):
+    from alerts import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.track_daily_task, "delay", lambda *a, **k: sent.append(a))
+    client.force_login(tracker)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
+    assert sent == [("2025-06-10",)]
