@@ -27,7 +27,8 @@ class Court2:
         kwargs.setdefault("division", handler.division)
         if closed_on is not None:
             kwargs.update(status="closed", closed_on=closed_on, closure_method="judgment")
-        return CaseFactory(court=self.court, filed_on=filed_on, handler=handler, **kwargs)
+        kwargs.setdefault("handler", handler)
+        return CaseFactory(court=self.court, filed_on=filed_on, **kwargs)
 
 
 @pytest.fixture
