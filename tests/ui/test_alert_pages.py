@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.models import Alert, ClearancePlan, DispatchItem, DispatchList, JobRun, Notification
+from alerts.models import Alert, ClearancePlan, DispatchItem, DispatchList, Notification
 
 pytestmark = pytest.mark.django_db
 
