@@ -2,6 +2,7 @@
 extensions, waiting cases, calendar overrides."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -290,8 +291,8 @@ def test_load_working_days_is_idempotent_and_keeps_overrides(tracker):
     from cases.models import WorkingDay
 
     limits_services.set_calendar_override(tracker, D(2024, 2, 19), False, "x")
-    call_command("load_working_days", "--from", "2024", "--to", "2024", stdout=open("/dev/null", "w"))
-    call_command("load_working_days", "--from", "2024", "--to", "2024", stdout=open("/dev/null", "w"))
+    call_command("load_working_days", "--from", "2024", "--to", "2024", stdout=io.StringIO())
+    call_command("load_working_days", "--from", "2024", "--to", "2024", stdout=io.StringIO())
     assert WorkingDay.objects.filter(day__year=2024).count() == 366
     assert WorkingDay.objects.get(day=D(2024, 2, 19)).is_working is False
     assert WorkingDay.objects.get(day=D(2024, 2, 18)).is_working is True
