@@ -5,12 +5,14 @@ every write is a cases.services call, the ageing rule is cases.ageing."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,12 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import ageing, permissions, services
+from . import ageing, imports, permissions, services
 from .forms import (
     ACTION_FORMS,
     ActingHeadForm,
     CaseRegisterForm,
     CaseSearchForm,
+    ImportForm,
     ReassignForm,
     apply_service_errors,
 )
@@ -413,3 +416,87 @@ def reassign(request: HttpRequest) -> HttpResponse:
 
 def case_url(case: Case) -> str:
     return reverse("cases:detail", args=[case.pk])
+
+
+# --- import --------------------------------------------------------------------------------
+
+IMPORT_SESSION_KEY = "case_import"
+
+
+def _can_import(user) -> bool:
+    return user.has_role(Role.CLERK, Role.TRACKING_OFFICER, Role.ADMIN)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_import(request: HttpRequest) -> HttpResponse:
+    """Upload → preview (a dry run of the same upsert the API uses) → import. The uploaded file
+    waits in storage between the two steps, named in the session; importing twice changes nothing."""
+    user = request.user
+    if not _can_import(user):
+        raise PermissionDenied
+    form = ImportForm()
+    report = None
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if request.method == "POST" and request.POST.get("step") == "preview":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+            stored = default_storage.save(f"imports/{user.pk}/{uuid.uuid4().hex}{suffix}", upload)
+            try:
+                with default_storage.open(stored, "rb") as fh:
+                    report = imports.import_file(user, fh, stored, dry_run=True)
+            except ValidationError as exc:
+                default_storage.delete(stored)
+                apply_service_errors(form, exc)
+            else:
+                if pending:
+                    default_storage.delete(pending["path"])
+                pending = {"path": stored, "name": upload.name}
+                request.session[IMPORT_SESSION_KEY] = pending
+    elif request.method == "POST" and request.POST.get("step") == "commit":
+        if not pending or not default_storage.exists(pending["path"]):
+            messages.error(request, _("Upload the file again: the preview has expired."))
+            return redirect("cases:import")
+        with default_storage.open(pending["path"], "rb") as fh:
+            report = imports.import_file(user, fh, pending["path"])
+        default_storage.delete(pending["path"])
+        del request.session[IMPORT_SESSION_KEY]
+        messages.success(
+            request,
+            _(
+                "%(name)s imported: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(errors)s errors."
+            )
+            % {
+                "name": pending["name"],
+                "created": report.count("created"),
+                "updated": report.count("updated"),
+                "unchanged": report.count("unchanged"),
+                "errors": report.count("error"),
+            },
+        )
+        pending = None
+    summary = []
+    if report is not None:
+        labels = {
+            "created": _("created"),
+            "updated": _("updated"),
+            "unchanged": _("unchanged"),
+            "error": _("error"),
+        }
+        for row in report.results:
+            row.label = labels.get(row.result, row.result)
+            row.error_list = [(field_label(f) if f != "non_field_errors" else "", e) for f, e in row.errors.items()]
+        summary = [(key, labels[key], report.count(key)) for key in labels]
+    context = {
+        "form": form,
+        "report": report,
+        "summary": summary,
+        "pending": pending,
+        "headers": imports.HEADERS,
+        "max_rows": imports.MAX_ROWS,
+        "nav_active": "import",
+    }
+    return render(request, "cases/import.html", context)

@@ -285,3 +285,49 @@ def test_language_switch_persists_in_a_cookie(client, clerk):
     assert response.cookies["django_language"]["max-age"] > 30 * 24 * 3600
     body = client.get(reverse("cases:list")).content.decode()
     assert "Register a case" in body
+
+
+def test_import_preview_then_commit_and_twice_changes_nothing(client, clerk, division, handler, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    csv = (
+        "案号,立案日期,承办部门,承办人,案由,当事人\n"
+        f"(2025)黔0281民初501号,2025-05-06,{division.code},{handler.username},离婚纠纷,王某诉李某\n"
+        f"(2025)黔0281民初502号,2030-01-01,{division.code},{handler.username},离婚纠纷,赵某诉钱某\n"
+    ).encode()
+    client.force_login(clerk)
+    assert client.get(reverse("cases:import")).status_code == 200
+    response = client.post(
+        reverse("cases:import"), {"step": "preview", "file": SimpleUploadedFile("cases.csv", csv, "text/csv")}
+    )
+    assert response.status_code == 200
+    results = [r.result for r in response.context["report"].results]
+    assert results == ["created", "error"]
+    assert not Case.objects.exists()  # a preview saves nothing
+    client.post(reverse("cases:import"), {"step": "commit"})
+    assert Case.objects.filter(case_number="（2025）黔0281民初501号").exists()
+    response = client.post(
+        reverse("cases:import"), {"step": "preview", "file": SimpleUploadedFile("cases.csv", csv, "text/csv")}
+    )
+    assert [r.result for r in response.context["report"].results] == ["unchanged", "error"]
+    # Commit without a pending preview: asked to upload again, no 500.
+    client.post(reverse("cases:import"), {"step": "commit"})
+    assert client.post(reverse("cases:import"), {"step": "commit"}).status_code == 302
+
+
+def test_import_rejects_a_bad_file_beside_the_field(client, clerk, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(clerk)
+    response = client.post(
+        reverse("cases:import"),
+        {"step": "preview", "file": SimpleUploadedFile("cases.pdf", b"%PDF", "application/pdf")},
+    )
+    assert response.status_code == 200 and "file" in response.context["form"].errors
+
+
+def test_handler_cannot_import(client, handler):
+    client.force_login(handler)
+    assert client.get(reverse("cases:import")).status_code == 403
