@@ -389,7 +389,7 @@ def limit_figures(
     base = CaseModel.objects.all() if queryset is None else queryset
     extended = Exists(Extension.objects.filter(case=OuterRef("pk"), status="approved"))
     flagged = Exists(HiddenOverrunFlag.objects.filter(case=OuterRef("pk"), cleared_on__isnull=True))
-    closed = base.filter(closed_on__gte=start, closed_on__lte=end, deadline__isnull=False).alias(extended=extended)
+    closed = base.filter(closed_on__gte=start, closed_on__lte=end, deadline__isnull=False)
     groups = [
         _count_by(
             closed,
@@ -397,7 +397,7 @@ def limit_figures(
             closed=Count("id"),
             closed_on_time=Count("id", filter=Q(closed_on__lte=F("deadline"))),
             average_excluded_days=Avg("limit_excluded_days"),
-            extended=Count("id", filter=Q(extended=True)),
+            extended=Count("id", filter=Q(extended)),
         ),
         _count_by(
             annotate_clock(base.filter(open_on_q(end)), end).filter(days_remaining__lt=0), group_by, overdue=Count("id")
