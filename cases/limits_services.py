@@ -39,7 +39,7 @@ from .models import (
     WorkingDay,
     WorkingDayOverride,
 )
-from .roles import Role
+from .permissions import can_decide_extension
 
 CLOCK_INPUTS = {"filed_on", "procedure", "case_number", "status", "closed_on", "limit_variant"}
 
@@ -419,17 +419,6 @@ def _days(length: int, unit: str, from_day: dt.date | None) -> int:
     return (limits.add_length(start, length, unit) - start).days
 
 
-def can_decide_extension(user: User | None, extension: Extension, by_higher_court: bool) -> bool:
-    """The president decides president steps; a higher court's decision is recorded by the
-    tracking officer, the president or an admin."""
-    if user is None:
-        return True  # the system, e.g. an integration replaying decisions
-    step = _rule_step(extension.case, extension.step)
-    if step is not None and step.approver == Approver.PRESIDENT and not by_higher_court:
-        return user.has_role(Role.PRESIDENT, Role.ADMIN)
-    return user.has_role(Role.PRESIDENT, Role.TRACKING_OFFICER, Role.ADMIN, Role.INTEGRATION)
-
-
 @transaction.atomic
 def decide_extension(
     actor: User | None,
@@ -451,7 +440,8 @@ def decide_extension(
         raise ValidationError(
             {"by_higher_court": [_("This step is decided by the %(who)s.") % {"who": step.get_approver_display()}]}
         )
-    if not can_decide_extension(actor, extension, by_higher_court):
+    president_step = step is None or step.approver == Approver.PRESIDENT
+    if actor is not None and not can_decide_extension(actor, by_higher_court=by_higher_court or not president_step):
         raise ValidationError({"decided_by": [_("Only the president decides this extension.")]})
     if decided_on < extension.requested_on:
         raise ValidationError({"decided_on": [_("The decision cannot be before the request.")]})

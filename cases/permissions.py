@@ -125,3 +125,32 @@ def can_file_plan(user: User, case: Case) -> bool:
 def can_review_plan(user: User, case: Case) -> bool:
     """The division head approves or returns the plans of the division's cases."""
     return can_lead_division(user, case.division)
+
+
+# --- statutory time limits -----------------------------------------------------------------
+
+
+def can_record_periods(user: User, case: Case) -> bool:
+    """Excluded periods (公告, 鉴定, 中止 …) are recorded by whoever may edit the case."""
+    return can_edit_case(user, case)
+
+
+def can_request_extension(user: User, case: Case) -> bool:
+    """An extension is requested by the case's handler, its division's head, or a clerk of the
+    division on their behalf (and integrations, admins)."""
+    return can_edit_case(user, case)
+
+
+def can_decide_extension(user: User, by_higher_court: bool = False) -> bool:
+    """The president decides extensions; a higher court's decision is recorded by the tracking
+    officer or the president. Admins and integrations may do either."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if by_higher_court:
+        return user.has_role(Role.PRESIDENT, Role.TRACKING_OFFICER, Role.ADMIN, Role.INTEGRATION)
+    return user.has_role(Role.PRESIDENT, Role.ADMIN, Role.INTEGRATION)
+
+
+def can_view_hidden_overruns(user: User) -> bool:
+    """The hidden-overrun list is the tracking officer's (and court leadership's) tool."""
+    return (is_court_wide(user) and not user.has_role(Role.INTEGRATION)) or user.has_role(Role.ADMIN)
