@@ -319,11 +319,12 @@ def write_dispatch_xlsx(dispatch_list: DispatchList, out: IO[bytes]) -> None:
         _("Missing a plan"),
         _("Plan overdue"),
         _("Over 15 months"),
+        _("Filing date"),
         _("Age (days)"),
         _("Expected closing date"),
         _("Since last week"),
     ]
-    items = dispatch_list.items.select_related("case", "handler").order_by("-age_days", "pk").iterator(chunk_size=CHUNK)
+    items = dispatch_list.items.select_related("case", "handler").order_by("filed_on", "pk").iterator(chunk_size=CHUNK)
     rows = (
         [
             item.case.case_number,
@@ -333,7 +334,8 @@ def write_dispatch_xlsx(dispatch_list: DispatchList, out: IO[bytes]) -> None:
             _yes(item.missing_plan),
             _yes(item.overdue_plan),
             _yes(item.over_15m),
-            item.age_days,
+            item.filed_on,
+            (dispatch_list.as_of - item.filed_on).days,
             item.expected_close_on,
             item.get_outcome_display() if item.outcome else "",
         ]
