@@ -242,6 +242,26 @@ def case_clock(case, as_of: dt.date) -> Clock:
     )
 
 
+def limit_fields(case, as_of: dt.date) -> tuple[dt.date | None, int | None, str | None]:
+    """(deadline, days remaining, limit status) of one case on `as_of`; all None unless the
+    case is open on `as_of` and has a time limit. Reads `annotate_clock`'s annotations when
+    the case came through it (lists: no query per case); else the stored state, with one
+    calendar query only while a period runs."""
+    if hasattr(case, "limit_deadline") and hasattr(case, "days_remaining"):
+        return case.limit_deadline, case.days_remaining, case.limit_status
+    from .ageing import is_open_on
+
+    if case.limit_raw is None or not is_open_on(case.filed_on, case.closed_on, as_of):
+        return None, None, None
+    if case.limit_paused_from is None:
+        day = case.deadline
+    else:
+        state = ClockState(case.limit_nominal, case.limit_raw, case.limit_paused_from, case.limit_excluded_days)
+        day = deadline_on(state, as_of)
+    remaining = days_remaining(day, as_of)
+    return day, remaining, limit_status(remaining)
+
+
 # --- queryset expressions -----------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ CASE_FIELDS = {
     "id", "url", "case_number", "external_id", "court", "division", "handler", "clerk", "case_type", "category",
     "stage", "procedure", "cause", "parties", "filed_on", "status", "closed_on", "closure_method",
     "business_environment", "created_at", "updated_at", "as_of", "is_open", "age_days", "age_months",
-    "aging_level", "line_6m", "line_15m",
+    "aging_level", "line_6m", "line_15m", "deadline", "days_remaining", "limit_status",
 }  # fmt: skip
 
 
