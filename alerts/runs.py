@@ -68,6 +68,16 @@ def recording(job: str, as_of: dt.date, *, trigger: str = "") -> Iterator[JobRun
         run.save(update_fields=["outcome", "finished_at", "counts"])
 
 
+def _close_abandoned(job: str) -> None:
+    """Runs of `job` still marked running while we hold its lock died without finishing (a killed
+    worker: their transaction rolled back, their record could not be closed). Say so."""
+    JobRun.objects.filter(job=job, outcome=JobOutcome.RUNNING).update(
+        outcome=JobOutcome.FAILED,
+        finished_at=timezone.now(),
+        error=_("Abandoned: the worker stopped before the run finished; nothing of it was kept."),
+    )
+
+
 def run_job(
     job: str,
     as_of: dt.date,
@@ -85,6 +95,8 @@ def run_job(
     """
     with job_lock(job, wait=wait) as acquired:
         try:
+            if acquired:
+                _close_abandoned(job)
             with recording(job, as_of, trigger=trigger) as run:
                 if not acquired:
                     raise JobSkipped(job)
