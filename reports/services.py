@@ -32,11 +32,13 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, NullIf, Substr
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.locks import job_lock
-from alerts.models import ClearancePlan, Job, JobRun, PlanStatus
+from alerts.models import ClearancePlan, Job, JobRun, NotificationKind, PlanStatus
+from alerts.notifications import notify
 from alerts.runs import run_job
 from alerts.sql import insert_select
 from cases import ageing, permissions
@@ -93,22 +95,15 @@ class BuildResult:
     key_warnings: int = 0
 
     def describe(self) -> str:
+        """The operator's one-line report (English, like the other job commands' output)."""
         b = self.bulletin
         if self.outcome == "unchanged":
-            return _("Bulletin %(period)s (%(title)s): published, unchanged.") % {
-                "period": b.period,
-                "title": b.title,
-            }
-        verb = _("draft built") if self.outcome == "built" else _("draft rebuilt")
-        return _(
-            "Bulletin %(period)s as of %(as_of)s: %(verb)s, %(listed)d cases over 6 months, %(key)d over 15 months."
-        ) % {
-            "period": b.period,
-            "as_of": b.as_of.isoformat(),
-            "verb": verb,
-            "listed": self.listed,
-            "key": self.key_warnings,
-        }
+            return f"Bulletin {b.period} ({b.title}): published, unchanged."
+        verb = "draft built" if self.outcome == "built" else "draft rebuilt"
+        return (
+            f"Bulletin {b.period} as of {b.as_of.isoformat()}: {verb}, {self.listed} cases over 6 months, "
+            f"{self.key_warnings} over 15 months."
+        )
 
 
 def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -> int:
@@ -384,7 +379,41 @@ def publish_bulletin(bulletin: Bulletin, user: User) -> Bulletin:
             name = f"bulletin-{bulletin.period}-{bulletin.pdf_sha256[:12]}.pdf"
             bulletin.pdf.save(name, ContentFile(pdf), save=False)
             bulletin.save()
+            _notify_published(bulletin)
     return bulletin
+
+
+def _notify_published(bulletin: Bulletin) -> None:
+    """Tell each listed division's head (or acting head) that the bulletin awaits their sign-off.
+
+    Rows only (the inbox); the daily digest delivers the email. Keyed per bulletin, so a
+    notification is never written twice.
+    """
+    on = timezone.localdate()
+    rows = bulletin.figures.filter(scope=FigureScope.DIVISION).select_related("division__head", "division__acting_head")
+    for row in rows:  # one per division: a dozen at most
+        head = row.division.effective_head(on)
+        if head is None:
+            continue
+        notify(
+            [head],
+            kind=NotificationKind.BULLETIN,
+            key=f"bulletin:{bulletin.pk}:published:{row.division_id}",
+            subject=_("Monthly bulletin %(title)s published: %(division)s has %(listed)d cases over 6 months")
+            % {"title": bulletin.title, "division": row.division_name, "listed": row.listed},
+            body=_("%(key)d of them are over 15 months. Please review and sign off your division's part.")
+            % {"key": row.over_15m},
+            link=_bulletin_link(bulletin),
+            on=on,
+        )
+
+
+def _bulletin_link(bulletin: Bulletin) -> str:
+    # The bulletin page belongs to the web UI; link to it when it is installed.
+    try:
+        return reverse("reports:bulletin", args=[bulletin.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def sign_off_bulletin(bulletin: Bulletin, division: Division, user: User, *, note: str = "") -> BulletinSignOff:

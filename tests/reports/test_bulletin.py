@@ -367,3 +367,13 @@ def test_task_builds_the_due_months(org, scene):
     assert outcomes == ["2025-01-31: success", "2025-02-28: success"]
     assert JobRun.objects.filter(job=Job.BUILD_BULLETIN, outcome=JobOutcome.SUCCESS).count() == 2
     assert build_bulletin_task.name == "reports.tasks.build_bulletin_task"
+
+
+def test_publishing_notifies_each_division_head_once(org, scene):
+    from alerts.models import Notification, NotificationKind
+
+    services.publish_bulletin(services.build_bulletin("2025-02").bulletin, org.officer)
+    notes = Notification.objects.filter(kind=NotificationKind.BULLETIN)
+    assert sorted(n.recipient.username for n in notes) == ["civil-head", "enf-head"]
+    civil = notes.get(recipient=org.heads["civil"])
+    assert "民一庭" in civil.subject and "4" in civil.subject
