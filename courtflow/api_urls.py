@@ -1,7 +1,10 @@
 """The REST API: /api/v1/ resources, the OpenAPI schema and its docs page (served locally)."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -32,8 +35,15 @@ class EnglishSchemaView(SpectacularAPIView):
             return super().get(request, *args, **kwargs)
 
 
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Anything else under /api/ answers JSON, as the schema promises, not the HTML 404 page."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", EnglishSchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", not_found),
 ]

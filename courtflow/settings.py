@@ -71,7 +71,11 @@ INSTALLED_APPS = [
     "cases",
     "alerts",
     "reports",
+    "simple_history",
+    "audit",
 ]
+# The audit trail is a record, not an editing tool: no "revert to this version" in the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -84,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "courtflow.middleware.DatabaseUnavailableMiddleware",
+    # Lets the audit trail know who made a change, and from where.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -226,7 +232,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DATE_FORMAT": "%Y-%m-%d",
+    # isoformat(): YYYY-MM-DD, zero-padded even for years before 1000 (strftime would write "607-10-06").
+    "DATE_FORMAT": "iso-8601",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
     # Service ValidationErrors become 400s, oversized bodies 413s (cases/api/common.py).
     "EXCEPTION_HANDLER": "cases.api.common.exception_handler",

@@ -226,7 +226,7 @@ class CappedPageNumberPagination(pagination.PageNumberPagination):
                 },
                 "next": {"type": "string", "nullable": True, "format": "uri", "description": "Next page."},
                 "previous": {"type": "string", "nullable": True, "format": "uri", "description": "Previous page."},
-                "results": schema,
+                "results": {**schema, "description": "The rows of this page."},
             },
         }
 
@@ -331,7 +331,7 @@ class UpdatedAtCursorPagination(pagination.BasePagination):
                         "(store it and call it on the next sync to get only what changed since)."
                     ),
                 },
-                "results": schema,
+                "results": {**schema, "description": "The rows of this page."},
             },
         }
 

@@ -34,6 +34,13 @@ WRITES = {
 }
 
 
+PATH_PARAMETERS = {
+    "id": "Database id of the object.",
+    "code": "Code of the division, e.g. civil-1.",
+    "username": "Username of the person.",
+}
+
+
 def add_error_responses(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ValidationError", VALIDATION_ERROR)
@@ -42,6 +49,9 @@ def add_error_responses(result, generator, request, public):
         for method, operation in methods.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                if not parameter.get("description") and parameter.get("name") in PATH_PARAMETERS:
+                    parameter["description"] = PATH_PARAMETERS[parameter["name"]]
             answers = dict(COMMON)
             if method in ("post", "put", "patch"):
                 answers.update(WRITES)

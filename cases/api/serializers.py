@@ -311,3 +311,7 @@ class BulkResultSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="Rows equal to the case already registered.")
     errors = serializers.IntegerField(help_text="Rows refused; nothing of them was saved.")
     results = BulkRowResultSerializer(many=True, help_text="One entry per row, in the order sent.")
+
+
+class CaseSyncSerializer(CaseSerializer):
+    """The case as /cases/export/ returns it (its own schema name: the export pages differ from the list's)."""

@@ -24,6 +24,7 @@ from .serializers import (
     BulkResultSerializer,
     CaseEventSerializer,
     CaseSerializer,
+    CaseSyncSerializer,
     CloseSerializer,
     DatedNoteSerializer,
     DivisionSerializer,
@@ -266,8 +267,11 @@ class CaseViewSet(NoDeleteModelViewSet):
         description="Keyset (cursor) pages. Start without a cursor (optionally with updated_since), follow `next` "
         "until it is null, and keep `resume` for the next sync. Accepts the list's filters.",
         parameters=[AS_OF],
+        responses=CaseSyncSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], pagination_class=UpdatedAtCursorPagination)
+    @action(
+        detail=False, methods=["get"], pagination_class=UpdatedAtCursorPagination, serializer_class=CaseSyncSerializer
+    )
     def export(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
