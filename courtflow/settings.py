@@ -71,7 +71,11 @@ INSTALLED_APPS = [
     "cases",
     "alerts",
     "reports",
+    "simple_history",
+    "audit",
 ]
+# The audit trail is a record, not an editing tool: no "revert to this version" in the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -84,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "courtflow.middleware.DatabaseUnavailableMiddleware",
+    # Lets the audit trail know who made a change, and from where.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a locked-out login into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]

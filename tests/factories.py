@@ -37,7 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"法官{n}")
     court = factory.SubFactory(CourtFactory)
     division = factory.SubFactory(DivisionFactory, court=factory.SelfAttribute("..court"))
-    password = factory.PostGenerationMethodCall("set_password", "pw")
+    password = factory.django.Password("pw")
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
