@@ -73,3 +73,20 @@ def test_embedded_defaults_are_sqlite_and_the_filesystem_broker():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "Asia/Shanghai", "True", "zh-hans"]
+
+
+def test_models_and_migrations_agree():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "DEBUG": "1",
+            "DJANGO_SETTINGS_MODULE": "courtflow.settings",
+            "COURTFLOW_VAR_DIR": str(ROOT / "var" / "test-settings"),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
