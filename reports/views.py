@@ -376,7 +376,11 @@ def jobs(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("%(job)s for %(date)s was queued.") % {"job": label, "date": as_of})
             return redirect("reports:jobs")
-    recent = JobRun.objects.order_by("-started_at", "-id")[:30]
+    recent = list(JobRun.objects.order_by("-started_at", "-id")[:30])
+    for run in recent:
+        # Counts are a dict whose keys may shadow attribute names in templates ("items").
+        counts = run.counts if isinstance(run.counts, dict) else {}
+        run.count_pairs = sorted(counts.items())
     context = {"latest": latest_runs(), "recent": recent, "form": form, "nav_active": "jobs"}
     return render(request, "reports/jobs.html", context)
 

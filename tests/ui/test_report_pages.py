@@ -141,3 +141,19 @@ def test_jobs_page_queues_after_commit(client, tracker, monkeypatch, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
     assert sent == [("2025-06-10",)]
+
+
+def test_jobs_page_shows_every_kind_of_counts(client, tracker):
+    from django.utils import timezone
+
+    JobRun.objects.create(
+        job="dispatch_weekly",
+        as_of=dt.date(2025, 6, 9),
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        outcome="success",
+        counts={"items": 3, "lists": 1, "weeks_built": ["2025-06-09"]},
+    )
+    client.force_login(tracker)
+    body = client.get(reverse("reports:jobs")).content.decode()
+    assert "items=3" in body
