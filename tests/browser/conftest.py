@@ -35,10 +35,10 @@ def shot(page):
 def court(transactional_db):
     """The demo court with a few hundred cases, today's daily tracking and dispatch, last month's
     draft bulletin and the figure snapshots of the last 12 month ends and today."""
-    from alerts import jobs
-    from alerts.dispatch import monday_of
     from dateutil.relativedelta import relativedelta
 
+    from alerts import jobs
+    from alerts.dispatch import monday_of
     from cases import demo
     from cases.services import register_case
     from reports import services

@@ -129,7 +129,8 @@ def test_tracking_officer_publishes_the_bulletin_and_the_head_signs_it_off(page,
     with page.expect_download() as download_info:
         page.click("#download-pdf")
     pdf = download_info.value
-    data = open(pdf.path(), "rb").read()
+    with open(pdf.path(), "rb") as fh:
+        data = fh.read()
     assert data[:4] == b"%PDF"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
     compact = re.sub(r"\s+", "", text)
