@@ -42,7 +42,7 @@ LEADERS = (Role.PRESIDENT, Role.VICE_PRESIDENT, Role.TRACKING_OFFICER, Role.ADMI
 def bar_chart(pairs: list[tuple[str, int]], width: int = 560, height: int = 200) -> dict[str, Any]:
     """Vertical bars for (label, value) pairs, e.g. the age distribution."""
     top = max([v for _label, v in pairs] + [1])
-    left, bottom, pad = 40, 28, 8
+    left, bottom, pad = 40, 28, 18  # room for the value above the tallest bar
     plot_w, plot_h = width - left - pad, height - bottom - pad
     step = plot_w / max(len(pairs), 1)
     bars = []
@@ -66,7 +66,7 @@ def bar_chart(pairs: list[tuple[str, int]], width: int = 560, height: int = 200)
 def line_chart(points: list, width: int = 560, height: int = 200) -> dict[str, Any]:
     """Two lines (over 6 and over 15 months) over month ends."""
     left, bottom, pad = 48, 28, 10
-    plot_w, plot_h = width - left - pad, height - bottom - pad
+    plot_w, plot_h = width - left - pad - 16, height - bottom - pad  # room for the last month label
     top = max([p.over_6m for p in points] + [1])
     n = max(len(points) - 1, 1)
 
