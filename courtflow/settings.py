@@ -259,6 +259,14 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cases.api.schema.add_error_responses",
     ],
+    # One name per choice set where several fields share a name ("level", "status").
+    "ENUM_NAME_OVERRIDES": {
+        "AgingLevelEnum": "cases.api.schema.AGING_LEVEL_CHOICES",
+        "AlertLevelEnum": "alerts.api.ALERT_LEVEL_CHOICES",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "PlanStatusEnum": "alerts.models.PlanStatus",
+        "BulletinStatusEnum": "reports.models.BulletinStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------

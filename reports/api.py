@@ -1,5 +1,384 @@
-"""REST API of the reports app (built on its models and services as they land)."""
+"""REST API of the monthly bulletins: list, figures, items, publish, sign-off and exports.
+
+Thin viewsets over reports.selectors, reports.services and reports.exports.
+"""
+
+from __future__ import annotations
+
+import json
+
+import django_filters as filters
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.utils.translation import get_language
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, renderers, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cases.api.common import CappedPageNumberPagination, DivisionCodeField, StrictQueryParamsMixin
+
+from . import exports, selectors, services
+from .models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus
+from .periods import Period
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+class BulletinSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:bulletin-detail", help_text="API address of this bulletin."
+    )
+    items_url = serializers.HyperlinkedIdentityField(
+        view_name="api:bulletin-items", help_text="API address of the bulletin's paginated items."
+    )
+    title = serializers.CharField(read_only=True, help_text="The issue as people cite it, e.g. 2025年第5期.")
+    published_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="The tracking officer who published it."
+    )
+
+    class Meta:
+        model = Bulletin
+        fields = [
+            "id",
+            "url",
+            "items_url",
+            "period",
+            "as_of",
+            "status",
+            "title",
+            "issue_year",
+            "issue_number",
+            "built_at",
+            "published_by",
+            "published_at",
+            "pdf_sha256",
+        ]
+        extra_kwargs = {
+            "id": {"help_text": "Database id of the bulletin."},
+            "period": {"help_text": "The month reported on, YYYY-MM."},
+            "as_of": {"help_text": "Last day of the period: every figure is taken on it."},
+            "status": {"help_text": "draft or published."},
+            "issue_year": {"help_text": "Year of publication; null for a draft."},
+            "issue_number": {"help_text": "Running number within the issue year; null for a draft."},
+            "built_at": {"help_text": "When the items and figures were last built."},
+            "published_at": {"help_text": "When it was published; null for a draft."},
+            "pdf_sha256": {"help_text": "SHA-256 of the published PDF; empty for a draft."},
+        }
+
+
+class FigureSerializer(serializers.ModelSerializer):
+    division = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Division code; null for the court row."
+    )
+    handler = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Handler's username; null for court and division rows."
+    )
+    clearance_ratio = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="结收比: closed ÷ received in the month; null without intake."
+    )
+    share_of_open = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Share of open cases that are over 6 months."
+    )
+    average_age_days = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Average age in days of the open cases."
+    )
+    average_disposition_days = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Average filing-to-closing days of cases closed in the month."
+    )
+
+    class Meta:
+        model = BulletinFigure
+        fields = [
+            "scope",
+            "division",
+            "division_name",
+            "handler",
+            "handler_name",
+            "open_cases",
+            "listed",
+            "over_12m",
+            "over_15m",
+            "new_listed",
+            "still_listed",
+            "cleared",
+            "listed_last_year",
+            "received",
+            "closed",
+            "clearance_ratio",
+            "share_of_open",
+            "average_age_days",
+            "average_disposition_days",
+        ]
+        extra_kwargs = {
+            "scope": {"help_text": "court, division or handler."},
+            "division_name": {"help_text": "Division name as it stood on the bulletin's date."},
+            "handler_name": {"help_text": "Handler name as it stood on the bulletin's date."},
+            "open_cases": {"help_text": "Open cases on the bulletin's date."},
+            "listed": {"help_text": "Cases over 6 months (in the bulletin)."},
+            "over_12m": {"help_text": "Cases over 12 months."},
+            "over_15m": {"help_text": "Cases over 15 months (key warnings)."},
+            "new_listed": {"help_text": "Listed now, not in the previous bulletin."},
+            "still_listed": {"help_text": "Listed now and in the previous bulletin."},
+            "cleared": {"help_text": "In the previous bulletin, not listed now."},
+            "listed_last_year": {"help_text": "Listed in the same month a year before."},
+            "received": {"help_text": "Cases received in the month."},
+            "closed": {"help_text": "Cases closed in the month."},
+        }
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    division = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Division code.")
+    signed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text="Who signed off.")
+
+    class Meta:
+        model = BulletinSignOff
+        fields = ["division", "signed_by", "signed_at", "note"]
+        extra_kwargs = {
+            "signed_at": {"help_text": "When the division's part was signed off."},
+            "note": {"help_text": "The head's note."},
+        }
+
+
+class BulletinDetailSerializer(BulletinSerializer):
+    figures = FigureSerializer(many=True, read_only=True, help_text="Figures per court, division and handler.")
+    sign_offs = SignOffSerializer(many=True, read_only=True, help_text="Division heads' sign-offs so far.")
+
+    class Meta(BulletinSerializer.Meta):
+        fields = BulletinSerializer.Meta.fields + ["figures", "sign_offs"]
+
+
+class BulletinItemSerializer(serializers.ModelSerializer):
+    case = serializers.HyperlinkedRelatedField(
+        view_name="api:case-detail", read_only=True, help_text="API address of the case."
+    )
+    case_id = serializers.IntegerField(read_only=True, help_text="Database id of the case.")
+    division = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="Division code.")
+    handler = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Handler's username when the bulletin was built."
+    )
+
+    class Meta:
+        model = BulletinItem
+        fields = [
+            "id",
+            "case",
+            "case_id",
+            "case_number",
+            "cause",
+            "filed_on",
+            "age_days",
+            "age_months",
+            "over_12m",
+            "key_warning",
+            "division",
+            "division_name",
+            "handler",
+            "handler_name",
+            "suspended",
+            "plan_status",
+            "plan_reason",
+            "plan_reason_text",
+            "plan_expected_on",
+            "newly_listed",
+        ]
+        extra_kwargs = {
+            "id": {"help_text": "Database id of the item."},
+            "case_number": {"help_text": "Case number (案号)."},
+            "cause": {"help_text": "Cause of action."},
+            "filed_on": {"help_text": "Filing date."},
+            "age_days": {"help_text": "Days from filing to the bulletin's date."},
+            "age_months": {"help_text": "Whole months from filing to the bulletin's date."},
+            "over_12m": {"help_text": "Over 12 months."},
+            "key_warning": {"help_text": "Over 15 months: a key early warning (重点预警)."},
+            "division_name": {"help_text": "Division name then."},
+            "handler_name": {"help_text": "Handler name then."},
+            "suspended": {"help_text": "Suspended (中止) on the bulletin's date."},
+            "plan_status": {"help_text": "Status of the latest clearance plan when built; empty if none."},
+            "plan_reason": {"help_text": "Reason given in that plan."},
+            "plan_reason_text": {"help_text": "Details of the reason."},
+            "plan_expected_on": {"help_text": "Expected closing date in that plan."},
+            "newly_listed": {"help_text": "Not in the previous bulletin."},
+        }
+
+
+class SignOffRequestSerializer(serializers.Serializer):
+    division = DivisionCodeField(help_text="Code of the division whose part is signed off.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="Optional note.")
+
+
+# --- filters --------------------------------------------------------------------------------
+
+
+class BulletinFilter(filters.FilterSet):
+    period = filters.CharFilter(method="filter_period", help_text="The month reported on, YYYY-MM.")
+    status = filters.ChoiceFilter(choices=BulletinStatus.choices, help_text="draft or published.")
+
+    class Meta:
+        model = Bulletin
+        fields: list[str] = []
+
+    def filter_period(self, queryset, name, value):
+        return queryset.filter(period=str(Period.parse(value)))
+
+
+class BulletinItemFilter(filters.FilterSet):
+    division = filters.CharFilter(field_name="division__code", help_text="Division code.")
+    key_warning = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        help_text="true: key warnings (over 15 months) only.",
+    )
+
+    class Meta:
+        model = BulletinItem
+        fields: list[str] = []
+
+
+# --- file answers ---------------------------------------------------------------------------
+
+
+class _FileRenderer(renderers.BaseRenderer):
+    """Lets content negotiation accept a file's media type; the file itself is an HttpResponse.
+    Error answers (dicts) are written as JSON."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+class CSVRenderer(_FileRenderer):
+    media_type = exports.CSV_CONTENT_TYPE.split(";")[0]
+    format = "csv"
+
+
+class XLSXRenderer(_FileRenderer):
+    media_type = exports.XLSX_CONTENT_TYPE
+    format = "xlsx"
+
+
+class PDFRenderer(_FileRenderer):
+    media_type = exports.PDF_CONTENT_TYPE
+    format = "pdf"
+
+
+def _attachment(response, bulletin: Bulletin, extension: str):
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(bulletin, extension)}"'
+    return response
+
+
+# --- viewset --------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List bulletins (drafts only for the trial management office and leadership)"),
+    retrieve=extend_schema(summary="One bulletin with its figures and sign-offs; items at items_url"),
+)
+class BulletinViewSet(
+    StrictQueryParamsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = BulletinSerializer
+    filterset_class = BulletinFilter
+    pagination_class = CappedPageNumberPagination
+    extra_query_params_by_action = {"items": ("page", "page_size", "division", "key_warning")}
+
+    def get_queryset(self):
+        qs = selectors.visible_bulletins(self.request.user).order_by("-period", "-id")
+        if self.action == "retrieve":
+            figures = BulletinFigure.objects.select_related("division", "handler")
+            return qs.prefetch_related(
+                Prefetch("figures", queryset=figures),
+                "sign_offs__division",
+                "sign_offs__signed_by",
+            )
+        return qs
+
+    def get_serializer_class(self):
+        return BulletinDetailSerializer if self.action in ("retrieve", "publish") else BulletinSerializer
+
+    @extend_schema(
+        summary="The bulletin's cases (over 6 months), by division and handler",
+        responses=BulletinItemSerializer(many=True),
+        parameters=[
+            OpenApiParameter("division", OpenApiTypes.STR, description="Division code."),
+            OpenApiParameter("key_warning", OpenApiTypes.BOOL, description="true: key warnings only."),
+        ],
+    )
+    @action(detail=True, methods=["get"], serializer_class=BulletinItemSerializer)
+    def items(self, request, pk=None):
+        bulletin = self.get_object()
+        queryset = bulletin.items.select_related("division", "handler").order_by(
+            "division_name", "handler_name", "filed_on", "case_number", "id"
+        )
+        item_filter = BulletinItemFilter(request.query_params, queryset=queryset)
+        if not item_filter.is_valid():
+            raise exceptions.ValidationError(item_filter.errors)
+        page = self.paginate_queryset(item_filter.qs)
+        return self.get_paginated_response(BulletinItemSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(summary="Publish a draft (tracking officer): numbers it and stores its PDF", request=None)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        bulletin = services.publish_bulletin(self.get_object(), request.user)
+        return Response(BulletinDetailSerializer(bulletin, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Sign off a division's part of a published bulletin (its head)",
+        request=SignOffRequestSerializer,
+        responses=SignOffSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request, pk=None):
+        bulletin = self.get_object()
+        params = SignOffRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        sign_off = services.sign_off_bulletin(
+            bulletin, params.validated_data["division"], request.user, note=params.validated_data.get("note", "")
+        )
+        return Response(SignOffSerializer(sign_off).data)
+
+    @extend_schema(
+        summary="The bulletin's list as CSV (UTF-8 with BOM)",
+        responses={(200, CSVRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="CSV file.")},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CSVRenderer], url_path="csv")
+    def export_csv(self, request, pk=None):
+        bulletin = self.get_object()
+        response = StreamingHttpResponse(exports.bulletin_csv(bulletin), content_type=exports.CSV_CONTENT_TYPE)
+        return _attachment(response, bulletin, "csv")
+
+    @extend_schema(
+        summary="The bulletin as an XLSX workbook",
+        responses={(200, XLSXRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX file.")},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, XLSXRenderer], url_path="xlsx")
+    def export_xlsx(self, request, pk=None):
+        bulletin = self.get_object()
+        response = HttpResponse(exports.bulletin_xlsx(bulletin), content_type=exports.XLSX_CONTENT_TYPE)
+        return _attachment(response, bulletin, "xlsx")
+
+    @extend_schema(
+        summary="The bulletin as PDF: the stored document of record once published",
+        responses={(200, PDFRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="PDF file.")},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer], url_path="pdf")
+    def export_pdf(self, request, pk=None):
+        bulletin = self.get_object()
+        if bulletin.is_published and bulletin.pdf:
+            return FileResponse(
+                bulletin.pdf.open("rb"),
+                as_attachment=True,
+                filename=exports.filename(bulletin, "pdf"),
+                content_type=exports.PDF_CONTENT_TYPE,
+            )
+        pdf = exports.bulletin_pdf(bulletin, language=get_language())
+        return _attachment(HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE), bulletin, "pdf")
 
 
 def register(router) -> None:
     """Add this app's viewsets to the /api/v1/ router."""
+    router.register("bulletins", BulletinViewSet, basename="bulletin")

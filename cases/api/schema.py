@@ -6,6 +6,8 @@ shape too (and the schemathesis run in the suite checks every answer against the
 
 from __future__ import annotations
 
+from cases import ageing
+
 VALIDATION_ERROR = {
     "type": "object",
     "description": "Invalid input (DRF's shape): keys are field names, `non_field_errors`, or the names of unknown "
@@ -64,3 +66,7 @@ def add_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+# Choice sets named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (import paths must name a module attribute).
+AGING_LEVEL_CHOICES = ageing.Level.CHOICES
