@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -145,22 +148,27 @@ def home(request: HttpRequest) -> HttpResponse:
         "urgent": urgent,
         "can_register": permissions.can_register_cases(user),
         "panels": home_panels(request),
+        "nav_active": "home",
     }
     return render(request, "home.html", context)
 
 
-def home_panels(request: HttpRequest) -> list[dict]:
-    """Role panels contributed by the alerts and reports apps, when they are installed."""
-    panels: list[dict] = []
-    for module in ("alerts.views", "reports.views"):
-        try:
-            mod = __import__(module, fromlist=["home_panels"])
-        except ImportError:
+def contributions(hook: str, *args) -> list[dict]:
+    """Sections other apps add to the case pages: each installed app's `views.<hook>(…)`, if it
+    has one, returns dicts naming a template. The case register names none of those apps (data
+    flows one way: alerts and reports read cases, never the reverse)."""
+    sections: list[dict] = []
+    for config in apps.get_app_configs():
+        if config.name == "cases" or not module_has_submodule(config.module, "views"):
             continue
-        contribute = getattr(mod, "home_panels", None)
-        if contribute:
-            panels.extend(contribute(request))
-    return panels
+        contribute = getattr(import_module(f"{config.name}.views"), hook, None)
+        if contribute is not None:
+            sections.extend(contribute(*args))
+    return sections
+
+
+def home_panels(request: HttpRequest) -> list[dict]:
+    return contributions("home_panels", request)
 
 
 # --- list and page ---------------------------------------------------------------------------
@@ -180,6 +188,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "today": today,
         "query": query_without_page(request),
         "can_register": permissions.can_register_cases(user),
+        "nav_active": "cases",
     }
     template = "cases/_case_table.html" if request.headers.get("HX-Request") else "cases/case_list.html"
     return render(request, template, context)
@@ -241,16 +250,7 @@ def event_changes(event) -> list[tuple[str, Any, Any]]:
 
 def case_sections(request: HttpRequest, case: Case) -> list[dict]:
     """Alerts, plans, dispatch and bulletin appearances, from the apps that own them."""
-    sections: list[dict] = []
-    for module in ("alerts.views", "reports.views"):
-        try:
-            mod = __import__(module, fromlist=["case_sections"])
-        except ImportError:
-            continue
-        contribute = getattr(mod, "case_sections", None)
-        if contribute:
-            sections.extend(contribute(request, case))
-    return sections
+    return contributions("case_sections", request, case)
 
 
 # --- register and change --------------------------------------------------------------------
@@ -279,7 +279,7 @@ def case_register(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Case %(number)s registered.") % {"number": case.case_number})
             return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/case_register.html", {"form": form})
+    return render(request, "cases/case_register.html", {"form": form, "nav_active": "register"})
 
 
 ACTION_LABELS = {
@@ -410,6 +410,7 @@ def reassign(request: HttpRequest) -> HttpResponse:
         "divisions": divisions.select_related("head", "acting_head"),
         "open_counts": list(open_counts),
         "today": timezone.localdate(),
+        "nav_active": "staff",
     }
     return render(request, "cases/reassign.html", context)
 
