@@ -33,6 +33,8 @@ from . import selectors
 from .models import Bulletin, BulletinFigure
 
 CHUNK = 2000
+# Cases per separately rendered part of the PDF (see bulletin_pdf).
+PDF_CHUNK_ROWS = 1000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -296,29 +298,67 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def bulletin_html(bulletin: Bulletin) -> str:
-    """The bulletin as a printable HTML document (what the PDF is rendered from)."""
+def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Lists of `size` rows; one empty list when there are none (the section still shows "None.")."""
+    chunk: list[dict[str, Any]] = []
+    sent = False
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            sent, chunk = True, []
+    if chunk or not sent:
+        yield chunk
+
+
+def bulletin_html_parts(bulletin: Bulletin, *, chunk_rows: int = PDF_CHUNK_ROWS) -> Iterator[tuple[str, dict]]:
+    """The bulletin as printable HTML, in parts: (template, context) for the front matter
+    (summary, division and handler tables), then the key warnings and the full list in
+    chunks of `chunk_rows` cases. The caller adds `first_page` to each context."""
     doc = selectors.bulletin_document(bulletin)
-    return render_to_string(
+    yield (
         "reports/bulletin_pdf.html",
         {
             "doc": doc,
             "bulletin": bulletin,
             "handler_rows": [h for d in doc.divisions for h in doc.handlers.get(d.division_id, [])],
-            "key_warnings": _items(bulletin, key_warnings_only=True),
-            "items": _items(bulletin),
         },
     )
+    sections = (
+        (_("Key warnings: over 15 months"), _items(bulletin, key_warnings_only=True)),
+        (_("All cases over 6 months"), _items(bulletin)),
+    )
+    for heading, rows in sections:
+        for i, chunk in enumerate(_chunks(rows, chunk_rows)):
+            context = {"bulletin": bulletin, "heading": heading if i == 0 else "", "items": chunk}
+            yield "reports/bulletin_pdf_list.html", context
 
 
-def bulletin_pdf(bulletin: Bulletin, *, language: str | None = None) -> bytes:
-    """Render the bulletin as PDF (A4, Chinese glyphs embedded). A published bulletin's stored
-    PDF (`bulletin.pdf`, with `pdf_sha256`) is the document of record; this renders afresh."""
-    from weasyprint import HTML  # heavy import, only where a PDF is made
+def bulletin_pdf(bulletin: Bulletin, *, language: str | None = None, chunk_rows: int = PDF_CHUNK_ROWS) -> bytes:
+    """Render the bulletin as PDF (A4, Chinese glyphs embedded).
 
+    WeasyPrint lays out a whole document in memory (about 100 KB per table row: a 25,000-case
+    list took several GB in one go), so the document is rendered in parts of `chunk_rows`
+    cases and the parts' pages are joined with pypdf; page numbers run on across parts.
+    Memory stays bounded by one part. A published bulletin's stored PDF (`bulletin.pdf`, with
+    `pdf_sha256`) is the document of record; this function renders afresh.
+    """
+    from pypdf import PdfReader, PdfWriter  # heavy imports, only where a PDF is made
+    from weasyprint import HTML
+
+    writer = PdfWriter()
+    next_page = 1
     with translation.override(language or settings.LANGUAGE_CODE):
-        html = bulletin_html(bulletin)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+        for template, context in bulletin_html_parts(bulletin, chunk_rows=chunk_rows):
+            html = render_to_string(template, {**context, "first_page": next_page})
+            part = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+            reader = PdfReader(io.BytesIO(part))
+            writer.append(reader)
+            next_page += len(reader.pages)
+    writer.add_metadata({"/Title": f"{bulletin.court.name} {bulletin.period} {bulletin.title}"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # --- weekly dispatch list -------------------------------------------------------------------

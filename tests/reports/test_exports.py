@@ -144,3 +144,19 @@ def test_dispatch_list_xlsx(org, bulletin):
     assert len(listed) == 1
     assert listed[0][7].date() == case.filed_on
     assert listed[0][8] == (D(2025, 2, 24) - case.filed_on).days
+
+
+def test_pdf_rendered_in_parts_keeps_every_case_and_numbers_pages_on(bulletin, tmp_path):
+    path = tmp_path / "parts.pdf"
+    path.write_bytes(exports.bulletin_pdf(bulletin, chunk_rows=1))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    # Front matter, one part per key warning, one per listed case: a page each at least.
+    assert pages >= 1 + 1 + bulletin.items.count()
+    text = _pdf_tool("pdftotext", path)
+    for number in _numbers(bulletin):
+        assert number in text
+    texts = [page for page in text.split("\f") if page.strip()]
+    assert len(texts) == pages
+    for n, page in enumerate(texts, start=1):
+        assert f"{bulletin.period} · {n}\n" in page + "\n", n
