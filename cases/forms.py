@@ -84,8 +84,10 @@ class CaseSearchForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("6", _("6 months")), ("12", _("12 months")), ("15", _("15 months"))],
     )
-    division = forms.ModelChoiceField(label=_("Division"), required=False, queryset=Division.objects.none())
-    handler = StaffChoiceField(label=_("Handler"), required=False, queryset=User.objects.none())
+    division = forms.ModelChoiceField(
+        label=_("Division"), required=False, queryset=Division.objects.none(), empty_label=_("Any")
+    )
+    handler = StaffChoiceField(label=_("Handler"), required=False, queryset=User.objects.none(), empty_label=_("Any"))
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("Any"))] + Category.CHOICES)
     case_type = forms.ChoiceField(label=_("Case type"), required=False, choices=[("", _("Any"))] + CASE_TYPE_CHOICES)
     filed_after = forms.DateField(label=_("Filed from"), required=False, widget=DateInput())
