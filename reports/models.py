@@ -149,7 +149,9 @@ class BulletinItem(models.Model):
         verbose_name=_("handler"),
     )
     handler_name = models.CharField(_("handler name"), max_length=150, blank=True)
-    suspended = models.BooleanField(_("suspended"), default=False)
+    suspended = models.BooleanField(
+        _("suspended"), default=False, help_text=_("Suspended (中止) when the bulletin was built.")
+    )
     plan_status = models.CharField(
         _("plan status"),
         max_length=20,

@@ -127,12 +127,14 @@ def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -
         "filed_on": F("filed_on"),
         "age_days": DaysBetween(_date(as_of), F("filed_on")),
         "age_months": ageing.age_months_expression(as_of, oldest),
-        "over_12m": ExpressionWrapper(Q(line_12m__lt=as_of), output_field=BooleanField()),
-        "key_warning": ExpressionWrapper(Q(line_15m__lt=as_of), output_field=BooleanField()),
+        "over_12m": ExpressionWrapper(ageing.over_line_q(12, as_of), output_field=BooleanField()),
+        "key_warning": ExpressionWrapper(ageing.over_line_q(15, as_of), output_field=BooleanField()),
         "division": F("division_id"),
         "division_name": F("division__name"),
         "handler": F("handler_id"),
         "handler_name": _person_name("handler__"),
+        # The register keeps no status history: "suspended" is the status when the job runs
+        # (the morning after the month's end on schedule).
         "suspended": ExpressionWrapper(Q(status="suspended"), output_field=BooleanField()),
         "plan_status": Coalesce(Subquery(plan.values("status")[:1]), Value("")),
         "plan_reason": Coalesce(Subquery(plan.values("reason")[:1]), Value("")),
