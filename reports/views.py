@@ -399,6 +399,9 @@ def home_panels(request: HttpRequest) -> list[dict]:
         panels.append({"template": "reports/panel_bulletins.html", "awaiting": awaiting, "drafts": drafts})
     if user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
         panels.append({"template": "reports/panel_jobs.html", "runs": latest_runs()})
+    if permissions.is_court_wide(user):
+        overview = selectors.court_overview(user, months=1)
+        panels.insert(0, {"template": "reports/panel_court.html", "overview": overview})
     return panels
 
 
