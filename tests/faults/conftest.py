@@ -186,3 +186,89 @@ def wait_until(predicate, timeout: float = 30, interval: float = 0.3) -> bool:
             return True
         time.sleep(interval)
     return predicate()
+
+
+class Worker:
+    """A Celery worker process (solo pool: the task runs in the process we may SIGKILL)."""
+
+    def __init__(self, env: dict[str, str], name: str, *extra: str):
+        log_dir = services.ROOT / "var" / "faults"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "courtflow", "worker", "-n", f"{name}@%h", "-l", "INFO", *extra],
+            cwd=services.ROOT,
+            env=env,
+            stdout=self.log_path.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text() if self.log_path.exists() else ""
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        services.wait_for(lambda: "ready." in self.output, timeout, "the Celery worker")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+@pytest.fixture
+def celery_processes() -> Iterator:
+    """start("worker", env, name, *args) / start("beat", env, name, *args); all stopped afterwards."""
+    started: list = []
+
+    def start(kind: str, env: dict[str, str], name: str, *extra: str):
+        if kind == "worker":
+            proc = Worker(env, name, *(extra or ("--pool", "solo")))
+        else:
+            proc = Beat(env, name, *extra)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+class Beat(Worker):
+    def __init__(self, env: dict[str, str], name: str, *extra: str):
+        log_dir = services.ROOT / "var" / "faults"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"beat-{name}-{uuid.uuid4().hex[:6]}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "courtflow", "beat", "-l", "DEBUG", "--max-interval", "1", *extra],
+            cwd=services.ROOT,
+            env=env,
+            stdout=self.log_path.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+
+def send_task(instance: Instance, name: str, **kwargs) -> None:
+    """Put a task message on the instance's broker, as beat or the web would."""
+    from celery import Celery
+
+    # CELERY_BROKER_URL in this process's environment (the test settings') would win over a
+    # broker given to Celery(), so the connection is named explicitly.
+    app = Celery()
+    connection = app.connection_for_write(instance.env["CELERY_BROKER_URL"])
+    try:
+        app.send_task(name, kwargs=kwargs, connection=connection)
+    finally:
+        connection.release()
+        app.close()
+
+
+def local_today():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
