@@ -280,6 +280,33 @@ class AddDays(Func):
         )
 
 
+class AddLength(Func):
+    """date + N months (clipped to the month's end, as `add_length`) or N days. PostgreSQL's
+    date + interval clips like dateutil; SQLite's date() modifiers do not, so SQLite is refused."""
+
+    output_field = DateField()
+    arity = 2
+
+    def __init__(self, day, length, *, unit: str):
+        if unit not in ("months", "days"):
+            raise ValueError(unit)
+        self.unit = unit
+        super().__init__(day, length)
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotImplementedError("AddLength needs PostgreSQL")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        interval = "1 month" if self.unit == "months" else "1 day"
+        return super().as_sql(
+            compiler,
+            connection,
+            template=f"CAST((%(expressions)s * INTERVAL '{interval}') AS date)",
+            arg_joiner=" + ",
+            **extra,
+        )
+
+
 class DaysBetween(Func):
     """later − earlier, in whole days."""
 

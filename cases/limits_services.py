@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Case as SqlCase
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,26 +114,82 @@ def prepare_new_clocks(cases: list[Case], today: dt.date | None = None) -> None:
         case.deadline = limits.deadline_on(state, case.closed_on or today, is_working)
 
 
-def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = None, batch: int = 5000) -> int:
-    """Clocks for cases loaded in bulk without periods or extensions (demo data, imports):
-    computed in memory, written with one UPDATE per batch; running suspensions start today."""
+def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = None) -> int:
+    """Clocks for cases loaded in bulk that have no periods or extensions yet (demo data, large
+    imports): one UPDATE per combination of category, stage, procedure and variant (a few dozen,
+    whatever the number of cases), then one for the deadlines. A case loaded as suspended gets a
+    suspension running from `today`. Returns the number of cases given a rule."""
+    today = today or timezone.localdate()
     qs = Case.objects.all() if queryset is None else queryset
-    fields = ["limit_rule", "limit_nominal", "limit_raw", "limit_paused_from", "limit_excluded_days", "deadline"]
+    if connection.vendor != "postgresql":
+        return _initialise_clocks_in_python(qs, today)
+    rules = list(LimitRule.objects.filter(active=True))
     total = 0
-    cases = list(qs.only("id", "filed_on", "closed_on", "status", "category", "stage", "procedure", "limit_variant"))
-    for i in range(0, len(cases), batch):
-        chunk = cases[i : i + batch]
-        prepare_new_clocks(chunk, today)
-        Case.objects.bulk_update(chunk, fields, batch_size=1000)
-        total += len(chunk)
-    suspended = [c for c in cases if c.status == CaseStatus.SUSPENDED and c.limit_rule is not None]
-    open_ = set(
-        ExcludedPeriod.objects.filter(
-            case__in=suspended, end__isnull=True, reason_code=ExclusionReason.SUSPENSION
-        ).values_list("case_id", flat=True)
+    combos = qs.values_list("category", "stage", "procedure", "limit_variant").distinct().order_by()
+    for category, stage, procedure, variant in combos:
+        group = qs.filter(category=category, stage=stage, procedure=procedure, limit_variant=variant)
+        rule = limits.pick_rule(rules, category, stage, procedure, variant)
+        if rule is None:
+            group.update(
+                limit_rule=None,
+                limit_nominal=None,
+                limit_raw=None,
+                limit_paused_from=None,
+                limit_excluded_days=0,
+                deadline=None,
+            )
+            continue
+        nominal = limits.AddLength(F("filed_on"), Value(rule.base_length), unit=rule.base_unit)
+        total += group.update(
+            limit_rule=rule,
+            limit_nominal=nominal,
+            limit_raw=nominal,
+            limit_paused_from=SqlCase(
+                When(status=CaseStatus.SUSPENDED, then=Value(today)), default=None, output_field=DateField()
+            ),
+            limit_excluded_days=0,
+        )
+    with_rule = qs.filter(limit_rule__isnull=False)
+    _store_deadlines(with_rule.filter(closed_on__isnull=True), today)
+    closed = with_rule.filter(closed_on__isnull=False)
+    _store_deadlines(closed, today)  # no periods: the deadline is the raw date's next working day
+    suspended = with_rule.filter(status=CaseStatus.SUSPENDED).exclude(
+        Exists(ExcludedPeriod.objects.filter(case=OuterRef("pk"), end__isnull=True, reason_code="suspension"))
     )
-    record_initial_periods(None, [c for c in suspended if c.pk not in open_], today)
+    ExcludedPeriod.objects.bulk_create(
+        (
+            ExcludedPeriod(case_id=pk, reason_code=ExclusionReason.SUSPENSION, start=today)
+            for pk in suspended.values_list("pk", flat=True).iterator()
+        ),
+        batch_size=2000,
+    )
     return total
+
+
+def _initialise_clocks_in_python(qs: QuerySet, today: dt.date, batch: int = 2000) -> int:
+    """SQLite (the embedded default): the same in memory, one batch of cases at a time."""
+    fields = ["limit_rule", "limit_nominal", "limit_raw", "limit_paused_from", "limit_excluded_days", "deadline"]
+    total, last = 0, 0
+    columns = ("id", "filed_on", "closed_on", "status", "category", "stage", "procedure", "limit_variant")
+    while True:
+        chunk = list(qs.filter(pk__gt=last).order_by("pk").only(*columns)[:batch])
+        if not chunk:
+            return total
+        prepare_new_clocks(chunk, today)
+        Case.objects.bulk_update(chunk, fields, batch_size=500)
+        record_initial_periods(
+            None,
+            [
+                c
+                for c in chunk
+                if c.limit_rule is not None
+                and c.status == CaseStatus.SUSPENDED
+                and not c.excluded_periods.filter(end__isnull=True, reason_code="suspension").exists()
+            ],
+            today,
+        )
+        total += sum(1 for c in chunk if c.limit_rule is not None)
+        last = chunk[-1].pk
 
 
 def record_initial_periods(actor: User | None, cases: list[Case], today: dt.date | None = None) -> None:
@@ -148,20 +205,21 @@ def record_initial_periods(actor: User | None, cases: list[Case], today: dt.date
 
 
 def refresh_deadlines(as_of: dt.date | None = None, queryset: QuerySet | None = None) -> int:
-    """Set-based: bring the stored `deadline` up to `as_of` for cases with a running period
-    (or for `queryset`, e.g. after a calendar change). One UPDATE; idempotent."""
+    """Set-based: bring the stored `deadline` up to `as_of` for open cases with a running period
+    (or the open cases of `queryset`, e.g. after a calendar change). One UPDATE; idempotent.
+    Closed cases keep the deadline they closed with."""
     as_of = as_of or timezone.localdate()
     qs = queryset if queryset is not None else Case.objects.filter(limit_paused_from__isnull=False)
-    qs = qs.filter(limit_raw__isnull=False)
-    # Closed cases are measured at their closing date: their running periods were ended then.
+    return _store_deadlines(qs.filter(limit_raw__isnull=False, closed_on__isnull=True), as_of)
+
+
+def _store_deadlines(qs: QuerySet, as_of: dt.date) -> int:
     first_working = (
         WorkingDay.objects.filter(day__gte=limits.raw_expression(as_of, OuterRef), is_working=True)
         .order_by("day")
         .values("day")[:1]
     )
-    return qs.filter(closed_on__isnull=True).update(
-        deadline=Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of))
-    )
+    return qs.update(deadline=Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of)))
 
 
 def refresh_all_deadlines(as_of: dt.date | None = None) -> int:

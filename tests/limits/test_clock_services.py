@@ -296,3 +296,37 @@ def test_load_working_days_is_idempotent_and_keeps_overrides(tracker):
     assert WorkingDay.objects.filter(day__year=2024).count() == 366
     assert WorkingDay.objects.get(day=D(2024, 2, 19)).is_working is False
     assert WorkingDay.objects.get(day=D(2024, 2, 18)).is_working is True
+
+
+def test_initialise_clocks_for_bulk_loaded_cases(division, handler):
+    from tests.factories import CaseFactory
+
+    ordinary = CaseFactory(court=division.court, division=division, handler=handler, filed_on=D(2023, 8, 31))
+    simple = CaseFactory(
+        court=division.court, division=division, handler=handler, filed_on=D(2023, 8, 10), procedure="simple"
+    )
+    suspended = CaseFactory(court=division.court, division=division, handler=handler, status="suspended")
+    closed = CaseFactory(
+        court=division.court,
+        division=division,
+        handler=handler,
+        filed_on=D(2023, 8, 10),
+        status="closed",
+        closed_on=D(2023, 9, 1),
+        closure_method="judgment",
+    )
+    no_rule = CaseFactory(
+        court=division.court, division=division, handler=handler, case_type="民保", stage="preservation"
+    )
+    assert limits_services.initialise_clocks(today=D(2024, 5, 1)) == 4
+    rows = dict(Case.objects.values_list("id", "deadline"))
+    assert rows[ordinary.pk] == D(2024, 2, 29)
+    assert rows[simple.pk] == D(2023, 11, 10)
+    assert rows[closed.pk] == D(2024, 2, 18)  # 10 Feb in the Spring Festival → make-up Sunday
+    assert rows[no_rule.pk] is None
+    assert ExcludedPeriod.objects.get(case=suspended).start == D(2024, 5, 1)
+    assert rows[suspended.pk] == D(2024, 9, 18)  # 1 day counted on 1 May: 16 Sep → 18 Sep
+    # A second run changes nothing and adds no second period.
+    limits_services.initialise_clocks(today=D(2024, 5, 1))
+    assert dict(Case.objects.values_list("id", "deadline")) == rows
+    assert ExcludedPeriod.objects.filter(case=suspended).count() == 1
