@@ -74,11 +74,6 @@ def warning_days() -> int:
     return int(getattr(settings, "LIMIT_WARNING_DAYS", 30))
 
 
-def alert_days() -> tuple[int, ...]:
-    """Days before the deadline on which warnings are raised (setting LIMIT_ALERT_DAYS)."""
-    return tuple(getattr(settings, "LIMIT_ALERT_DAYS", (30, 15, 7)))
-
-
 # --- the pure rule ----------------------------------------------------------------------
 
 
