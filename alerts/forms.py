@@ -43,5 +43,6 @@ class RunJobForm(forms.Form):
 
 
 class UrgingAnswerForm(forms.Form):
-    answer = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+    # Required by the service, which checks the answer and the date together.
+    answer = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     new_expected_on = forms.DateField(label=_("New expected closing date"), required=False, widget=DateInput())

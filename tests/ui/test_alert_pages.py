@@ -152,3 +152,33 @@ def test_home_panels_for_each_role(client, handler, head, tracker, old_case, dja
         client.force_login(user)
         with django_assert_max_num_queries(30):
             assert client.get(reverse("home")).status_code == 200
+
+
+def test_handler_answers_an_urging_notice(client, handler, head, division, old_case):
+    from alerts.models import UrgingNotice
+
+    dl = DispatchList.objects.create(
+        division=division,
+        week_start=dt.date(2025, 6, 2),
+        week_end=dt.date(2025, 6, 8),
+        as_of=dt.date(2025, 6, 9),
+        head=head,
+        built_at=timezone.now(),
+    )
+    item = DispatchItem.objects.create(
+        dispatch_list=dl, case=old_case, handler=handler, level="over_6m", missing_plan=True, filed_on=old_case.filed_on
+    )
+    notice = UrgingNotice.objects.create(item=item, handler=handler, sent_on=dt.date(2025, 6, 9))
+    client.force_login(handler)
+    assert old_case.case_number in client.get(reverse("alerts:inbox")).content.decode()
+    response = client.post(
+        reverse("alerts:urging_answer", args=[notice.pk]), {"answer": "", "new_expected_on": "2025-01-01"}
+    )
+    assert response.status_code == 200 and {"answer", "new_expected_on"} <= set(response.context["form"].errors)
+    client.post(
+        reverse("alerts:urging_answer", args=[notice.pk]), {"answer": "已联系鉴定机构", "new_expected_on": "2025-08-01"}
+    )
+    notice.refresh_from_db()
+    assert notice.answer == "已联系鉴定机构" and notice.read_at is not None
+    client.force_login(head)
+    assert client.get(reverse("alerts:urging_answer", args=[notice.pk])).status_code == 404
