@@ -331,3 +331,11 @@ def test_import_rejects_a_bad_file_beside_the_field(client, clerk, settings, tmp
 def test_handler_cannot_import(client, handler):
     client.force_login(handler)
     assert client.get(reverse("cases:import")).status_code == 403
+
+
+def test_not_allowed_and_not_found_pages_keep_the_layout(client, handler):
+    client.force_login(handler)
+    forbidden = client.get(reverse("cases:register"))
+    assert forbidden.status_code == 403 and "不允许" in forbidden.content.decode()
+    missing = client.get("/cases/999999/")
+    assert missing.status_code == 404 and "案件流程管理" in missing.content.decode()
