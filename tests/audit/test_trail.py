@@ -91,3 +91,14 @@ def test_the_trail_cannot_be_edited_in_the_admin(case, client):
     assert client.get("/admin/audit/historicalcase/").status_code == 200
     record.refresh_from_db()
     assert record.cause == "民间借贷纠纷"
+
+
+def test_the_case_page_shows_the_trail_escaped(case, clerk, client):
+    services.change_case(clerk, case, {"parties": "<script>alert(1)</script>诉李四"})
+    client.force_login(clerk)
+    response = client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Audit trail" in html or "审计" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;诉李四" in html
+    assert "<script>alert(1)</script>" not in html
