@@ -110,7 +110,8 @@ class WorkingDayOverrideAdmin(admin.ModelAdmin):
     readonly_fields = ["created_by", "created_at"]
 
     def save_model(self, request, obj, form, change):
-        limits_services.set_calendar_override(request.user, obj.day, obj.is_working, obj.note)
+        saved = limits_services.set_calendar_override(request.user, obj.day, obj.is_working, obj.note)
+        obj.pk = saved.pk
 
     def delete_model(self, request, obj):
         limits_services.remove_calendar_override(request.user, obj.day)

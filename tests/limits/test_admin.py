@@ -1,0 +1,62 @@
+"""The admin pages of the time-limit models open, and edits go through the services."""
+
+import datetime as dt
+
+import pytest
+
+from cases.models import Case, ExcludedPeriod, WorkingDay, WorkingDayOverride
+from tests.factories import UserFactory
+
+D = dt.date
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, court):
+    user = UserFactory(username="root", court=court, division=None, is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "model", ["limitrule", "excludedperiod", "extension", "workingday", "workingdayoverride", "hiddenoverrunflag"]
+)
+def test_changelists_open(admin_client, model):
+    assert admin_client.get(f"/admin/cases/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/cases/{model}/add/").status_code in (200, 403)
+
+
+def test_rule_change_page_opens(admin_client):
+    from cases.models import LimitRule
+
+    rule = LimitRule.objects.get(name="民事一审普通程序")
+    assert admin_client.get(f"/admin/cases/limitrule/{rule.pk}/change/").status_code == 200
+
+
+def test_period_added_in_the_admin_moves_the_deadline(admin_client, register):
+    case = register("民初", D(2024, 3, 15))
+    response = admin_client.post(
+        "/admin/cases/excludedperiod/add/",
+        {
+            "case": case.pk,
+            "reason_code": "appraisal",
+            "start": "2024-04-01",
+            "end": "2024-04-10",
+            "reason": "鉴定",
+            "document_ref": "委托书",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ExcludedPeriod.objects.get(case=case).recorded_by.username == "root"
+    assert Case.objects.get(pk=case.pk).deadline == D(2024, 9, 25)
+
+
+def test_calendar_override_in_the_admin(admin_client, register):
+    case = register("民初", D(2024, 3, 20))
+    response = admin_client.post(
+        "/admin/cases/workingdayoverride/add/", {"day": "2024-09-20", "is_working": "", "note": "x"}
+    )
+    assert response.status_code == 302
+    assert WorkingDayOverride.objects.get().day == D(2024, 9, 20)
+    assert WorkingDay.objects.get(day=D(2024, 9, 20)).is_working is False
+    assert Case.objects.get(pk=case.pk).deadline == D(2024, 9, 23)
