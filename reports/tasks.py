@@ -11,7 +11,10 @@ import datetime as dt
 
 from celery import shared_task
 
+from cases.models import User
+
 from . import services
+from .models import Bulletin
 
 
 def _trigger(task) -> str:
@@ -37,3 +40,12 @@ def snapshot_figures_task(self, as_of: str | None = None) -> str:
     """Write the dashboard figures of `as_of` (YYYY-MM-DD; default today, Asia/Shanghai)."""
     day = dt.date.fromisoformat(as_of) if as_of else None
     return services.run_snapshot_job(day, trigger=_trigger(self)).outcome
+
+
+@shared_task(bind=True, name="reports.tasks.publish_bulletin_task", time_limit=25 * 60, soft_time_limit=24 * 60)
+def publish_bulletin_task(self, bulletin_id: int, user_id: int) -> str:
+    """Publish in the background: rendering a bulletin of tens of thousands of cases to PDF takes
+    minutes. Not acked late: publishing twice is refused, so a redelivery would only fail."""
+    bulletin = Bulletin.objects.get(pk=bulletin_id)
+    user = User.objects.get(pk=user_id)
+    return services.publish_bulletin(bulletin, user).title

@@ -377,3 +377,13 @@ def test_publishing_notifies_each_division_head_once(org, scene):
     assert sorted(n.recipient.username for n in notes) == ["civil-head", "enf-head"]
     civil = notes.get(recipient=org.heads["civil"])
     assert "民一庭" in civil.subject and "4" in civil.subject
+
+
+def test_publish_task(org, scene):
+    from reports.tasks import publish_bulletin_task
+
+    bulletin = services.build_bulletin("2025-02").bulletin
+    with time_machine.travel(dt.datetime(2025, 3, 2, 1, 0, tzinfo=dt.UTC)):
+        assert publish_bulletin_task.run(bulletin.pk, org.officer.pk) == "2025年第1期"
+    with pytest.raises(ValidationError):
+        publish_bulletin_task.run(bulletin.pk, org.officer.pk)
