@@ -126,6 +126,10 @@ def test_tracking_officer_publishes_the_bulletin_and_the_head_signs_it_off(page,
     page.click("#publish-bulletin")
     expect(page.locator(".messages")).to_contain_text("已发布")
     shot("bulletin")
+    page.emulate_media(media="print")
+    shot("bulletin-print")
+    expect(page.locator("nav.nav")).to_be_hidden()
+    page.emulate_media(media="screen")
     with page.expect_download() as download_info:
         page.click("#download-pdf")
     pdf = download_info.value
@@ -159,7 +163,7 @@ def test_president_drills_down_to_a_case(page, live_server, court, login, shot):
     expect(page.locator("h2 >> text=案龄")).to_be_visible()
 
 
-def test_language_switch_persists(page, live_server, court, login):
+def test_language_switch_persists(page, live_server, court, login, shot):
     login(court.clerk)
     expect(page.locator("nav.nav")).to_contain_text("案件")
     page.select_option("#language-select", "en")
@@ -167,6 +171,7 @@ def test_language_switch_persists(page, live_server, court, login):
     expect(page.locator("nav.nav")).to_contain_text("Cases")
     page.goto(f"{live_server.url}/cases/")
     expect(page.locator("h1")).to_contain_text("Cases")
+    shot("case-list-en")
     page.select_option("#language-select", "zh-hans")
     page.click("#language-submit")
     expect(page.locator("nav.nav")).to_contain_text("立案登记")
