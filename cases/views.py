@@ -326,6 +326,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 request,
                 _("%(action)s: %(number)s saved.") % {"action": ACTION_LABELS[action], "number": case.case_number},
             )
+            if not permissions.can_view_case(user, case):  # transferred out of the clerk's division
+                return redirect("cases:list")
             return redirect("cases:detail", pk=case.pk)
     context = {"case": case, "form": form, "action": action, "action_label": ACTION_LABELS[action]}
     return render(request, "cases/case_action.html", context)

@@ -204,6 +204,7 @@ def test_transfer_case(client, clerk, make_case, other_division):
     )
     case.refresh_from_db()
     assert case.division == other_division
+    assert response.status_code == 200  # the form with its error, before the real transfer
 
 
 def test_clerk_of_another_division_cannot_change_a_case(client, make_case, other_division):
