@@ -90,6 +90,9 @@ class CaseSearchForm(forms.Form):
     handler = StaffChoiceField(label=_("Handler"), required=False, queryset=User.objects.none(), empty_label=_("Any"))
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("Any"))] + Category.CHOICES)
     case_type = forms.ChoiceField(label=_("Case type"), required=False, choices=[("", _("Any"))] + CASE_TYPE_CHOICES)
+    procedure = forms.ChoiceField(
+        label=_("Procedure"), required=False, choices=[("", _("Any"))] + list(Procedure.choices)
+    )
     filed_after = forms.DateField(label=_("Filed from"), required=False, widget=DateInput())
     filed_before = forms.DateField(label=_("Filed until"), required=False, widget=DateInput())
     mine = forms.BooleanField(label=_("Only my cases"), required=False)
@@ -146,6 +149,8 @@ class CaseSearchForm(forms.Form):
             qs = qs.filter(category=data["category"])
         if data.get("case_type"):
             qs = qs.filter(case_type=data["case_type"])
+        if data.get("procedure"):
+            qs = qs.filter(procedure=data["procedure"])
         if data.get("filed_after"):
             qs = qs.filter(filed_on__gte=data["filed_after"])
         if data.get("filed_before"):
