@@ -85,14 +85,14 @@ def _items_query(court: Court, monday: dt.date, week_start: dt.date, missing_day
     rank = SqlCase(*[When(level=level, then=Value(r)) for level, r in Level.RANK.items()], output_field=IntegerField())
     crossed_alerts = Alert.objects.filter(
         case=OuterRef("pk"), superseded=False, raised_on__gte=week_start, raised_on__lte=week_end
-    )
+    ).order_by()
     old_over_6m = Alert.objects.filter(
         case=OuterRef("pk"), level__in=OVER_6M_OR_MORE, raised_on__lte=monday - dt.timedelta(days=missing_days)
     )
-    previous_item = DispatchItem.objects.filter(
-        case=OuterRef("pk"), dispatch_list__division=OuterRef("division_id"), dispatch_list__week_start=previous_start
-    )
-    this_list = DispatchList.objects.filter(division=OuterRef("division_id"), week_start=week_start)
+    # order_by(): the models' default orderings would join divisions into every subquery.
+    previous_items = DispatchItem.objects.filter(dispatch_list__week_start=previous_start).order_by()
+    previous_item = previous_items.filter(case=OuterRef("pk"), dispatch_list__division=OuterRef("division_id"))
+    this_list = DispatchList.objects.filter(division=OuterRef("division_id"), week_start=week_start).order_by()
     # Since last week's list (built on `week_start`): a plan submitted, an urging notice answered.
     since = timezone.make_aware(dt.datetime.combine(week_start, dt.time.min))
     plan_filed = ClearancePlan.objects.filter(
@@ -141,13 +141,15 @@ def _items_query(court: Court, monday: dt.date, week_start: dt.date, missing_day
                 output_field=CharField(),
             ),
         )
-        # Only cases on some list: crossed a line, missing or overdue plan, over 15 months, or
-        # on last week's list. The first test is the cheap, indexed one (open and over 6 months).
+        # Only cases that can be on a list: open and over 6 months (missing plan, over 15 months),
+        # an alert raised in the week, on last week's list, or with a plan (overdue). Uncorrelated
+        # IN (…) lists are hashed once, so this costs one scan of the cases; the correlated
+        # subqueries above then run for these few rows only.
         .filter(
             (is_open & Q(line_6m__lt=monday))
-            | Exists(crossed_alerts)
-            | Q(d_previous__isnull=False)
-            | (is_open & Q(d_expected__lt=monday))
+            | Q(pk__in=Alert.objects.filter(raised_on__gte=week_start, raised_on__lte=week_end).values("case_id"))
+            | Q(pk__in=previous_items.values("case_id"))
+            | Q(pk__in=ClearancePlan.objects.filter(submitted_at__isnull=False).values("case_id"))
         )
         .filter(
             ~Q(d_crossed="") | Q(d_missing=True) | Q(d_overdue=True) | Q(d_over_15m=True) | Q(d_previous__isnull=False)
@@ -211,10 +213,11 @@ def _build_week(court: Court, monday: dt.date, engine: EngineSettings) -> dict[s
         return None
     items = insert_select(DispatchItem, ITEM_FIELDS, _items_query(court, monday, week_start, engine.missing_plan_days))
 
-    # Urging notices: every open case on the lists that needs action, to its handler.
-    week_items = DispatchItem.objects.filter(dispatch_list__division__court=court, dispatch_list__week_start=week_start)
-    needs_action = (~Q(crossed_level="") | Q(missing_plan=True) | Q(overdue_plan=True) | Q(over_15m=True)) & open_on_q(
-        monday, prefix="case__"
+    # Urging notices: every case on the lists that needs action and was open on the Monday (its
+    # level there is not "closed"), to its handler.
+    week_items = DispatchItem.objects.filter(dispatch_list__in=[x.pk for x in lists])
+    needs_action = (~Q(crossed_level="") | Q(missing_plan=True) | Q(overdue_plan=True) | Q(over_15m=True)) & ~Q(
+        level=Level.CLOSED
     )
     urging_rows = (
         week_items.filter(needs_action, handler__isnull=False)

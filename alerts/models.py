@@ -562,3 +562,28 @@ class UrgingNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item.case} → {self.handler}"
+
+
+class TrackingState(models.Model):
+    """The level and line of every case at an alerting level on the as-of date of one daily run.
+
+    Not a stored table: daily tracking creates it as a temporary table on its own connection,
+    fills it with one scan of the cases (the ageing rule's expressions), and compares alerts with
+    it, so the million-row case table is read once per run instead of once per step.
+    """
+
+    case = models.OneToOneField(
+        Case, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    court_id = models.BigIntegerField()
+    level = models.CharField(max_length=20)
+    line = models.DateField()
+    line_6m = models.DateField()
+    line_15m = models.DateField()
+
+    class Meta:
+        managed = False
+        db_table = "alerts_tracking_state"
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.level}"

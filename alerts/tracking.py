@@ -2,21 +2,22 @@
 
 The state is recomputed, never incremented: each run compares every open case's level on the
 as-of date (the one rule in `cases.ageing`) with its active alert, so a run after days without
-one still covers every case, and a second run for the same date changes nothing. Each step is
-one set-based statement per court (UPDATE … WHERE, INSERT … SELECT … ON CONFLICT DO NOTHING);
-the unique constraints on alerts and notifications make a concurrent or repeated run harmless.
+one still covers every case, and a second run for the same date changes nothing. The unique
+constraints on alerts and notifications make a concurrent or repeated run harmless.
 
-Steps, in this order (each relies on the one before):
+Set-based, and the big table read once: the run first writes the level and line of every case at
+an alerting level into a temporary table (one scan of the cases, with the ageing rule's queryset
+expressions); every later step is one statement comparing alerts with that table
+(UPDATE … WHERE, INSERT … SELECT … ON CONFLICT DO NOTHING). Steps, in this order:
 
-1. resolve the active alerts of cases no longer open (resolution "closed");
-2. resolve the active alerts that no longer match the case's level or line (moved up a level,
-   filing date corrected);
-3. reactivate the alert that matches again (a closing recorded in error and undone);
-4. for cases at an alerting level without an active alert, record the lower levels not yet
+1. resolve active alerts that are no longer the case's level and line (moved up a level, filing
+   date corrected), and mark those whose case is no longer open as resolved by closing;
+2. reactivate the alert that matches again (a closing recorded in error and undone);
+3. for cases at an alerting level without an active alert, record the lower levels not yet
    recorded as superseded (first run, imported backlog, a gap of days);
-5. raise the alert of the current level;
-6. escalate over-6/over-15-month alerts raised N days ago or more without a standing plan;
-7. write the notifications of the alerts raised and escalated on this date.
+4. raise the alert of the current level;
+5. escalate over-6/over-15-month alerts raised N days ago or more without a standing plan;
+6. write the notifications of the alerts raised and escalated on this date.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Case as SqlCase
 from django.db.models import CharField, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat
@@ -35,7 +37,17 @@ from cases.ageing import Level, level_expression, level_q, open_on_q
 from cases.models import Case, Court, User
 from cases.roles import Role
 
-from .models import Alert, AlertResolution, EngineSettings, Job, JobOutcome, JobRun, Notification, NotificationKind
+from .models import (
+    Alert,
+    AlertResolution,
+    EngineSettings,
+    Job,
+    JobOutcome,
+    JobRun,
+    Notification,
+    NotificationKind,
+    TrackingState,
+)
 from .selectors import effective_head_expression, has_standing_plan
 from .sql import insert_select
 
@@ -59,18 +71,6 @@ def _alerting_q(as_of: dt.date, warning_days: int, prefix: str = "", levels=Leve
     q = Q(pk__in=[])
     for level in levels:
         q |= level_q(level, as_of, warning_days, prefix)
-    return q
-
-
-def _matches_current_q(as_of: dt.date, warning_days: int) -> Q:
-    """An alert whose level and line are the case's level and line on `as_of`."""
-    q = Q(pk__in=[])
-    for level in Level.ALERTING:
-        q |= (
-            Q(level=level)
-            & level_q(level, as_of, warning_days, prefix="case__")
-            & Q(line_date=F(f"case__{_line_field(level)}"))
-        )
     return q
 
 
@@ -192,93 +192,64 @@ def _notify_presidents(alerts: QuerySet[Alert], *, subject: tuple[str, str], as_
     return written
 
 
-def _track_court(court: Court, as_of: dt.date) -> dict[str, Any]:
-    wd = court.warning_window_days
-    engine = EngineSettings.for_court(court)
-    counts: dict[str, Any] = {}
-    alerts = Alert.objects.filter(case__court=court)
-    active = alerts.filter(resolved_on__isnull=True, superseded=False)
+STATE_TABLE = TrackingState._meta.db_table
 
-    # 1–2. Resolve what no longer holds. "Open" is judged by dates, as everywhere in the rule.
-    counts["resolved_closed"] = active.exclude(open_on_q(as_of, prefix="case__")).update(
-        resolved_on=as_of, resolution=AlertResolution.CLOSED
-    )
-    counts["resolved_level_changed"] = active.exclude(_matches_current_q(as_of, wd)).update(
-        resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED
-    )
 
-    # Cases at an alerting level with no active alert: new crossings, reopened cases, corrected
-    # filing dates. On a normal day a few hundred; on a first run every alerting case.
-    has_active = Exists(Alert.objects.filter(case=OuterRef("pk"), resolved_on__isnull=True, superseded=False))
-    candidates = (
-        Case.objects.filter(court=court)
-        .filter(_alerting_q(as_of, wd))
-        .exclude(has_active)
-        .annotate(cur_level=level_expression(as_of, wd))
-        .annotate(
-            cur_line=SqlCase(
-                When(cur_level__in=SIX_MONTH_LEVELS, then=F("line_6m")),
-                default=F("line_15m"),
-            )
+def _fill_state(courts: list[Court], as_of: dt.date) -> int:
+    """Create this connection's temporary table of alerting cases and fill it: one scan of cases."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STATE_TABLE} (case_id bigint PRIMARY KEY, court_id bigint NOT NULL, "
+            "level varchar(20) NOT NULL, line date NOT NULL, line_6m date NOT NULL, line_15m date NOT NULL)"
         )
-    )
-
-    # 3. The same level and line again (a closing undone): the old alert comes back to life.
-    counts["reactivated"] = (
-        alerts.filter(superseded=False, resolved_on__isnull=False, case__in=candidates.values("pk"))
-        .filter(_matches_current_q(as_of, wd))
-        .update(resolved_on=None, resolution="")
-    )
-
-    # 4. Lower levels the case went past without an alert are recorded, inert.
-    superseded = 0
-    for lower in Level.ALERTING[:-1]:
-        higher = [lvl for lvl in Level.ALERTING if Level.RANK[lvl] > Level.RANK[lower]]
+    filled = 0
+    for court in courts:
+        wd = court.warning_window_days
         rows = (
-            candidates.filter(_alerting_q(as_of, wd, levels=higher))
+            Case.objects.filter(court=court)
+            .filter(_alerting_q(as_of, wd))
+            .annotate(s_level=level_expression(as_of, wd))
             .annotate(
-                a_level=Value(lower),
-                a_line=F(_line_field(lower)),
-                a_raised=Value(as_of),
-                a_superseded=Value(True),
-                a_resolution=Value(""),
-                a_step=Value(0),
+                s_line=SqlCase(When(s_level__in=SIX_MONTH_LEVELS, then=F("line_6m")), default=F("line_15m")),
             )
-            .values_list("pk", "a_level", "a_line", "a_raised", "a_superseded", "a_resolution", "a_step")
+            .values_list("pk", "court_id", "s_level", "s_line", "line_6m", "line_15m")
         )
-        superseded += insert_select(
-            Alert,
-            ["case", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"],
-            rows,
-        )
-    counts["superseded"] = superseded
+        filled += insert_select(TrackingState, ["case", "court_id", "level", "line", "line_6m", "line_15m"], rows)
+    if connection.vendor == "postgresql":
+        # Autovacuum never analyses temporary tables; without statistics the planner would guess.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {STATE_TABLE}")
+    return filled
 
-    # 5. Raise the current level's alert.
-    rows = candidates.annotate(
-        a_raised=Value(as_of),
-        a_superseded=Value(False),
-        a_resolution=Value(""),
-        a_step=Value(0),
-    ).values_list("pk", "cur_level", "cur_line", "a_raised", "a_superseded", "a_resolution", "a_step")
-    counts["raised"] = insert_select(
-        Alert, ["case", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"], rows
-    )
 
-    # 6. Escalate one step when no plan stands N days after the alert was raised. Acknowledging
-    # does not stop this; only a submitted (or approved) plan does.
+def _drop_state() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
+
+
+def _escalate(courts: list[Court], as_of: dt.date, active: QuerySet[Alert]) -> int:
+    """Escalate one step when no plan stands N days after the alert was raised. Acknowledging does
+    not stop this; only a submitted (or approved) plan does."""
     escalated = 0
-    for level, days in (
-        (Level.OVER_6M, engine.over_6m_escalation_days),
-        (Level.OVER_15M, engine.over_15m_escalation_days),
-    ):
-        escalated += (
-            active.filter(level=level, escalation_step=0, raised_on__lte=as_of - dt.timedelta(days=days))
-            .exclude(has_standing_plan(None, "case_id"))
-            .update(escalation_step=1, escalated_on=as_of)
-        )
-    counts["escalated"] = escalated
+    for court in courts:
+        engine = EngineSettings.for_court(court)
+        scope = active if len(courts) == 1 else active.filter(case__court=court)
+        for level, days in (
+            (Level.OVER_6M, engine.over_6m_escalation_days),
+            (Level.OVER_15M, engine.over_15m_escalation_days),
+        ):
+            escalated += (
+                scope.filter(level=level, escalation_step=0, raised_on__lte=as_of - dt.timedelta(days=days))
+                .exclude(has_standing_plan(None, "case_id"))
+                .update(escalation_step=1, escalated_on=as_of)
+            )
+    return escalated
 
-    # 7. Notifications, keyed per alert: a rerun finds them written.
+
+def _notify(as_of: dt.date, active: QuerySet[Alert]) -> int:
+    """Notifications of the alerts raised and escalated on `as_of`, keyed per alert: a rerun finds
+    them written."""
     written = 0
     raised_today = active.filter(raised_on=as_of)
     for level, roles in OWNERS.items():
@@ -306,7 +277,66 @@ def _track_court(court: Court, as_of: dt.date) -> dict[str, Any]:
                 subject=subject,
                 as_of=as_of,
             )
-    counts["notifications"] = written
+    return written
+
+
+def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
+    counts: dict[str, Any] = {"alerting": _fill_state(courts, as_of)}
+    active = Alert.objects.filter(resolved_on__isnull=True, superseded=False)
+    state = TrackingState.objects.all()
+    same_state = Exists(state.filter(case_id=OuterRef("case_id"), level=OuterRef("level"), line=OuterRef("line_date")))
+
+    # 1. Resolve every active alert that is no longer the case's level and line; then tell the
+    # closed cases (not open on the as-of date, by dates as everywhere in the rule) from the rest.
+    resolved = active.exclude(same_state).update(resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED)
+    closed = (
+        Alert.objects.filter(resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED)
+        .exclude(open_on_q(as_of, prefix="case__"))
+        .update(resolution=AlertResolution.CLOSED)
+    )
+    counts["resolved_closed"], counts["resolved_level_changed"] = closed, max(resolved - closed, 0)
+
+    # Cases at an alerting level without an active alert: new crossings, reopened cases, corrected
+    # filing dates. On a normal day a few hundred; on a first run every alerting case.
+    candidates = state.exclude(Exists(active.filter(case_id=OuterRef("case_id"))))
+
+    # 2. The same level and line again (a closing undone): the old alert comes back to life.
+    counts["reactivated"] = (
+        Alert.objects.filter(superseded=False, resolved_on__isnull=False, case_id__in=candidates.values("case_id"))
+        .filter(same_state)
+        .update(resolved_on=None, resolution="")
+    )
+
+    # 3. Lower levels the case went past without an alert are recorded, inert.
+    alert_fields = ["case", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"]
+    superseded = 0
+    for lower in Level.ALERTING[:-1]:
+        higher = [lvl for lvl in Level.ALERTING if Level.RANK[lvl] > Level.RANK[lower]]
+        rows = (
+            candidates.filter(level__in=higher)
+            .annotate(
+                a_level=Value(lower),
+                a_line=F(_line_field(lower)),
+                a_raised=Value(as_of),
+                a_superseded=Value(True),
+                a_resolution=Value(""),
+                a_step=Value(0),
+            )
+            .values_list("case_id", "a_level", "a_line", "a_raised", "a_superseded", "a_resolution", "a_step")
+        )
+        superseded += insert_select(Alert, alert_fields, rows)
+    counts["superseded"] = superseded
+
+    # 4. Raise the current level's alert.
+    rows = candidates.annotate(
+        a_raised=Value(as_of), a_superseded=Value(False), a_resolution=Value(""), a_step=Value(0)
+    ).values_list("case_id", "level", "line", "a_raised", "a_superseded", "a_resolution", "a_step")
+    counts["raised"] = insert_select(Alert, alert_fields, rows)
+
+    counts["escalated"] = _escalate(courts, as_of, active)
+    counts["notifications"] = _notify(as_of, active)
+    counts["active"] = active.count()
+    _drop_state()
     return counts
 
 
@@ -317,10 +347,5 @@ def track_daily(as_of: dt.date | None = None) -> dict[str, Any]:
     """
     as_of = as_of or timezone.localdate()
     _check_as_of(as_of)
-    totals: dict[str, Any] = {}
-    for court in Court.objects.order_by("pk"):
-        for name, value in _track_court(court, as_of).items():
-            totals[name] = totals.get(name, 0) + value
-    active = Alert.objects.filter(resolved_on__isnull=True, superseded=False)
-    totals["active"] = active.count()
-    return totals
+    courts = list(Court.objects.order_by("pk"))
+    return _track(courts, as_of)
