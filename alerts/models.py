@@ -158,6 +158,8 @@ class Alert(models.Model):
             ),
             # Weekly dispatch: alerts raised in a week.
             models.Index(fields=["raised_on"], name="alert_raised_on"),
+            # Daily tracking's notifications: "escalated_on = <as-of date>".
+            models.Index(fields=["escalated_on"], condition=Q(escalation_step__gt=0), name="alert_escalated_on"),
         ]
 
     def __str__(self) -> str:
