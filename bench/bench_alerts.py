@@ -11,8 +11,8 @@ It times, in one process as a worker would run them (each through `run_job`: loc
 transaction):
 
 * daily tracking, first run over a database without alerts;
-* daily tracking on the next day, after a day's churn (CHURN cases closed);
-* one hand-written SQL statement finding the same crossings, timed just before that run; the
+* daily tracking on the three next days, each after a day's churn (CHURN cases closed);
+* one hand-written SQL statement finding the same crossings, timed just before each run; the
   same statement finds none after it (a check that the job did what the statement describes);
 * the weekly dispatch as of the following Monday;
 * the process's peak memory (ru_maxrss).
@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,6 @@ from alerts.jobs import run_dispatch_weekly, run_track_daily  # noqa: E402
 from cases.models import Court  # noqa: E402
 
 FIRST = dt.date(2026, 11, 16)  # a Monday
-NEXT = FIRST + dt.timedelta(days=1)
 MONDAY = FIRST + dt.timedelta(days=7)
 CHURN = int(os.environ.get("BENCH_CHURN", "300"))
 
@@ -98,27 +98,34 @@ def main() -> None:
     first_s, first = timed(f"track_daily first run ({FIRST})", lambda: run_track_daily(FIRST))
     print("   ", first.outcome, first.counts)
 
-    # A day's churn: some long-pending cases close (set-based, as an import would).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE cases_case SET status = 'closed', closed_on = %s, closure_method = 'judgment', updated_at = now()
-             WHERE id IN (SELECT case_id FROM alerts_alert WHERE resolved_on IS NULL AND NOT superseded
-                          ORDER BY case_id LIMIT %s)
-            """,
-            [NEXT, CHURN],
-        )
-        cursor.execute("ANALYZE alerts_alert")
+    # Three ordinary days, each after a day's churn (some long-pending cases close, set-based as
+    # an import would), the hand-written statement timed just before each run. The median of each
+    # is reported: the machine is shared, single timings jump.
+    daily_times, sql_times, lefts = [], [], []
+    for offset in (1, 2, 3):
+        day = FIRST + dt.timedelta(days=offset)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE cases_case SET status = 'closed', closed_on = %s, closure_method = 'judgment',
+                       updated_at = now()
+                 WHERE id IN (SELECT case_id FROM alerts_alert WHERE resolved_on IS NULL AND NOT superseded
+                              ORDER BY case_id LIMIT %s)
+                """,
+                [day, CHURN],
+            )
+        sql_s, found = timed(f"hand-written crossings statement ({day})", lambda d=day: crossings(d, window))
+        daily_s, daily = timed(f"track_daily normal day ({day}, {CHURN} closed)", lambda d=day: run_track_daily(d))
+        left = crossings(day, window)
+        print(f"    crossings found: {found}, left after the run: {left}; {daily.outcome} {daily.counts}")
+        daily_times.append(daily_s)
+        sql_times.append(sql_s)
+        lefts.append(left)
+    daily_s, sql_s = statistics.median(daily_times), statistics.median(sql_times)
+    last_day = FIRST + dt.timedelta(days=3)
+    rerun_s, _rerun = timed(f"track_daily rerun ({last_day})", lambda: run_track_daily(last_day))
 
-    sql_s, found = timed(f"hand-written crossings statement ({NEXT})", lambda: crossings(NEXT, window))
-    print(f"    crossings found: {found}")
-    daily_s, daily = timed(f"track_daily normal day ({NEXT}, {CHURN} closed)", lambda: run_track_daily(NEXT))
-    print("   ", daily.outcome, daily.counts)
-    left = crossings(NEXT, window)
-    print(f"    crossings left after the run: {left}")
-    rerun_s, _rerun = timed(f"track_daily rerun ({NEXT})", lambda: run_track_daily(NEXT))
-
-    for day in range(2, 8):
+    for day in range(4, 8):
         run_track_daily(FIRST + dt.timedelta(days=day))
     weekly_s, weekly = timed(f"dispatch_weekly ({MONDAY})", lambda: run_dispatch_weekly(MONDAY))
     print("   ", weekly.outcome, weekly.counts)
@@ -128,10 +135,9 @@ def main() -> None:
     print("| measure | figure | target |")
     print("| --- | ---: | ---: |")
     print(f"| track_daily, first run ({first.counts.get('raised', 0):,} alerts raised) | {first_s:.2f} s | ≤ 60 s |")
-    raised = daily.counts.get("raised", 0)
-    print(f"| track_daily, normal day ({CHURN} closed, {raised} raised) | {daily_s:.2f} s | ≤ 10 s |")
+    print(f"| track_daily, normal day (median of 3; {CHURN} closed a day) | {daily_s:.2f} s | ≤ 10 s |")
     print(f"| track_daily, rerun of the same day | {rerun_s:.2f} s | — |")
-    print(f"| hand-written crossings statement ({found} found, {left} left after the run) | {sql_s:.2f} s | — |")
+    print(f"| hand-written crossings statement (median of 3; {max(lefts)} left after the runs) | {sql_s:.2f} s | — |")
     print(f"| ratio track_daily / statement | {daily_s / sql_s:.1f}× | ≤ 3× |")
     print(f"| dispatch_weekly ({weekly.counts.get('items', 0):,} items) | {weekly_s:.2f} s | ≤ 15 s |")
     print(f"| peak memory (ru_maxrss) | {peak_mb:.0f} MB | ≤ 300 MB |")
