@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 
@@ -31,3 +33,34 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= count:
             return forwarded[-count]
     return request.META.get("REMOTE_ADDR")
+
+
+# Paths an integration account may use besides the API: logging out, health, language, static files.
+_INTEGRATION_PATHS = ("/api/", "/accounts/logout/", "/healthz", "/i18n/", "/static/")
+
+
+def is_integration_only(user) -> bool:
+    """An account whose only role is integration (another court system): API only."""
+    from cases.roles import Role
+
+    return bool(user.is_authenticated and not user.is_superuser and user.roles == frozenset({Role.INTEGRATION}))
+
+
+class IntegrationApiOnlyMiddleware:
+    """Integration accounts use the REST API only: the staff pages and the admin answer 403 even
+    if such an account logs in through the login page. Anonymous requests cost nothing here (the
+    user is only looked up when a session cookie is present)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.path.startswith(_INTEGRATION_PATHS):
+            try:
+                refused = is_integration_only(request.user)
+            except DatabaseError:
+                # The database is away: let the view meet the same error, which answers 503.
+                refused = False
+            if refused:
+                raise PermissionDenied("Integration accounts use the API only.")
+        return self.get_response(request)
