@@ -33,6 +33,7 @@ django.setup()
 from cases import ageing  # noqa: E402
 from cases.models import Case, Division, User  # noqa: E402
 from reports import exports, selectors, services  # noqa: E402
+from reports.models import Bulletin, FigureSnapshot  # noqa: E402
 from reports.periods import month_ends  # noqa: E402
 
 
@@ -63,14 +64,27 @@ def percentiles(label: str, fn, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--today", default="2026-11-27", help="The seed's today (default 2026-11-27).")
-    parser.add_argument("--pdf", action="store_true", help="Also render the full bulletin PDF (slow).")
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="Also render the PDF of 2024-06 (about 2,000 cases, a real court's size).",
+    )
+    parser.add_argument("--pdf-full", action="store_true", help="And of 2026-10 (24,000 cases: about 20 minutes).")
+    parser.add_argument("--skip", action="store_true", help="Only the PDFs (bulletins already built).")
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     today = dt.date.fromisoformat(args.today)
+    if args.skip:
+        pdfs(Bulletin.objects.get(period="2026-10") if args.pdf_full else None)
+        return
 
     total = Case.objects.count()
     open_now = Case.objects.filter(ageing.open_on_q(today)).count()
     print(f"cases: {total:,}, open on {today}: {open_now:,}")
+
+    # Start clean (a private copy of the seeded database), so the first builds are first builds.
+    Bulletin.objects.filter(period__in=["2026-09", "2026-10"]).delete()
+    FigureSnapshot.objects.all().delete()
 
     # The bulletin: September first so that October has a previous one to compare against.
     (run, result), _t = timed("bulletin 2026-09 (first build, job)", services.run_bulletin_job, "2026-09")
@@ -110,9 +124,17 @@ def main() -> None:
 
         timed("bulletin XLSX", write_xlsx)
         print(f"  {xlsx_path.stat().st_size / 1e6:.1f} MB")
-        if args.pdf:
-            pdf, _t = timed("bulletin PDF", exports.bulletin_pdf, bulletin)
-            print(f"  {len(pdf) / 1e6:.1f} MB")
+    if args.pdf or args.pdf_full:
+        pdfs(bulletin if args.pdf_full else None)
+
+
+def pdfs(big: Bulletin | None) -> None:
+    """Last: peak RSS is the process's, so these show what rendering in parts costs."""
+    small = services.build_bulletin("2024-06").bulletin
+    for bulletin in (small, big) if big else (small,):
+        label = f"bulletin PDF {bulletin.period}, {bulletin.items.count():,} cases (parts of {exports.PDF_CHUNK_ROWS})"
+        pdf, _t = timed(label, exports.bulletin_pdf, bulletin)
+        print(f"  {len(pdf) / 1e6:.1f} MB", flush=True)
 
 
 if __name__ == "__main__":

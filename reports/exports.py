@@ -34,7 +34,7 @@ from .models import Bulletin, BulletinFigure
 
 CHUNK = 2000
 # Cases per separately rendered part of the PDF (see bulletin_pdf).
-PDF_CHUNK_ROWS = 1000
+PDF_CHUNK_ROWS = 500
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
