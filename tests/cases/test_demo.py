@@ -20,16 +20,16 @@ def _fingerprint():
 
 @pytest.mark.django_db
 def test_seed_is_deterministic_and_realistic():
-    demo.seed(3000, seed_value=7, today=TODAY)
+    demo.seed(1200, seed_value=7, today=TODAY)
     first = _fingerprint()
     demo.reset()
-    demo.seed(3000, seed_value=7, today=TODAY)
+    demo.seed(1200, seed_value=7, today=TODAY)
     assert _fingerprint() == first
     demo.reset()
-    demo.seed(3000, seed_value=8, today=TODAY)
+    demo.seed(1200, seed_value=8, today=TODAY)
     assert _fingerprint() != first
 
-    assert Case.objects.count() == 3000
+    assert Case.objects.count() == 1200
     assert 30 <= User.objects.count() <= 60
     for role in Role.ALL:
         assert User.objects.filter(groups__name=role).exists(), role
@@ -53,12 +53,12 @@ def test_seed_is_deterministic_and_realistic():
     assert Case.objects.filter(ageing.over_line_q(15, TODAY)).exists()
     assert Case.objects.filter(ageing.level_q("over_6m", TODAY)).exists()
     assert Case.objects.filter(status="suspended").exists()
-    assert Case.objects.filter(status="closed").count() > 2000
+    assert Case.objects.filter(status="closed").count() > 800
     sample = Case.objects.order_by("?")[:50]
     for case in sample:
         assert case.line_6m == ageing.line_date(case.filed_on, 6)
         assert case.filed_on >= TODAY.replace(year=TODAY.year - 3)
-    assert CaseEvent.objects.filter(kind="registered").count() == 3000
+    assert CaseEvent.objects.filter(kind="registered").count() == 1200
     assert CaseEvent.objects.filter(kind="closed").count() == Case.objects.filter(status="closed").count()
 
 
