@@ -286,6 +286,13 @@ class BulletinViewSet(
     pagination_class = CappedPageNumberPagination
     extra_query_params_by_action = {"items": ("page", "page_size", "division", "key_warning")}
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors of the file actions (404, 403 …) are JSON, whatever file type was asked for.
+        if isinstance(response, Response) and isinstance(getattr(request, "accepted_renderer", None), _FileRenderer):
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = request.accepted_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     def get_queryset(self):
         qs = selectors.visible_bulletins(self.request.user).order_by("-period", "-id")
         if self.action == "retrieve":

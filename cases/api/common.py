@@ -146,7 +146,9 @@ class _CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap].count()
+        # Only the primary key and no ordering: computed columns (ageing, deadlines) would
+        # otherwise be evaluated for every counted row.
+        return self.object_list.order_by().values("pk")[: self.cap].count()
 
 
 class CappedPageNumberPagination(pagination.PageNumberPagination):

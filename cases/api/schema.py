@@ -40,6 +40,7 @@ PATH_PARAMETERS = {
     "id": "Database id of the object.",
     "code": "Code of the division, e.g. civil-1.",
     "username": "Username of the person.",
+    "format": "Answer format: json for errors, else the file's own format (the default).",
 }
 
 
