@@ -51,7 +51,7 @@ from .models import (
 )
 from .notifications import notify
 from .selectors import OVER_6M_OR_MORE, day_end, has_standing_plan, latest_standing_expected
-from .sql import insert_select
+from .sql import insert_select, refresh_statistics, without_jit
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -276,6 +276,8 @@ def dispatch_weekly(as_of: dt.date | None = None) -> dict[str, Any]:
     """
     as_of = as_of or monday_of(timezone.localdate())
     _check_as_of(as_of)
+    without_jit()
+    refresh_statistics(Alert, ClearancePlan, DispatchItem, UrgingNotice)
     totals: dict[str, Any] = {"weeks_built": [], "lists": 0, "items": 0, "urging_notices": 0}
     for court in Court.objects.order_by("pk"):
         engine = EngineSettings.for_court(court)
