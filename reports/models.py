@@ -239,10 +239,20 @@ class BulletinFigure(models.Model):
         verbose_name_plural = _("bulletin figures")
         ordering = ["bulletin", "scope", "division_name", "handler_name"]
         constraints = [
+            # One row per scope: NULLs are distinct in a plain unique constraint (and SQLite has no
+            # NULLS NOT DISTINCT), so the rows without a division or a handler get their own.
             models.UniqueConstraint(
                 fields=["bulletin", "scope", "division", "handler"],
-                nulls_distinct=False,
-                name="bulletin_figure_unique",
+                condition=Q(handler__isnull=False),
+                name="bulletin_figure_unique_handler",
+            ),
+            models.UniqueConstraint(
+                fields=["bulletin", "scope", "division"],
+                condition=Q(handler__isnull=True, division__isnull=False),
+                name="bulletin_figure_unique_division",
+            ),
+            models.UniqueConstraint(
+                fields=["bulletin"], condition=Q(scope=FigureScope.COURT), name="bulletin_figure_unique_court"
             ),
             models.CheckConstraint(
                 condition=(Q(scope=FigureScope.COURT) & Q(division__isnull=True) & Q(handler__isnull=True))
@@ -375,7 +385,15 @@ class FigureSnapshot(models.Model):
         constraints = [
             # Leading as_of: every dashboard reads one day (or twelve month ends) at a time.
             models.UniqueConstraint(
-                fields=["as_of", "division", "handler"], nulls_distinct=False, name="figure_snapshot_unique"
+                fields=["as_of", "division", "handler"],
+                condition=Q(handler__isnull=False),
+                name="figure_snapshot_unique",
+            ),
+            # The cases with no handler: one row per day and division.
+            models.UniqueConstraint(
+                fields=["as_of", "division"],
+                condition=Q(handler__isnull=True),
+                name="figure_snapshot_unique_no_handler",
             ),
             models.CheckConstraint(
                 condition=Q(over_15m__lte=models.F("over_12m"))
@@ -394,6 +412,11 @@ class FigureSnapshot(models.Model):
                 ),
                 name="figure_snapshot_bands_sum_to_open",
             ),
+        ]
+        indexes = [
+            # The dashboards: "WHERE as_of = D" (one day) or "as_of IN (twelve month ends)",
+            # grouped by division; the partial unique indexes above cannot serve both halves.
+            models.Index(fields=["as_of", "division"], name="figure_snapshot_day"),
         ]
 
     def __str__(self) -> str:
