@@ -174,3 +174,16 @@ def test_division_head_sees_their_division_and_drills_down(docket):
 
 def test_overview_without_snapshots(org):
     assert court_overview(org.president) is None
+
+
+def test_one_row_per_day_division_and_handler_even_without_a_handler(docket):
+    from django.db import IntegrityError, transaction
+
+    services.snapshot_figures(D(2025, 2, 28))
+    for row in (
+        FigureSnapshot.objects.filter(handler__isnull=True).first(),
+        FigureSnapshot.objects.filter(handler__isnull=False).first(),
+    ):
+        row.pk = None
+        with pytest.raises(IntegrityError), transaction.atomic():
+            row.save()
