@@ -119,6 +119,7 @@ def main() -> None:
         Case.objects.filter(id__in=[rng.randint(1, max_id) for _ in range(300)]).values_list("case_number", "id")
     )
     print(f"{Case.objects.count():,} cases, {len(divisions)} divisions, {len(all_handlers)} handlers", flush=True)
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()), flush=True)
 
     pick = random.Random(2)
     base = "/api/v1/cases/?page_size=50"
@@ -182,6 +183,7 @@ def main() -> None:
         f"bulk, the same 1,000 again (unchanged): median {statistics.median(unchanged_rates):,.0f} cases/s\n"
         f"bulk, 200 changed cases (one event each): median {statistics.median(update_rates):,.0f} cases/s"
     )
+    print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -95,3 +95,57 @@ def test_schema_and_docs_need_no_token_but_data_does(client, db):
 def test_session_login_works_for_the_browser(client, org, today):
     client.force_login(org["clerk"])
     assert client.get("/api/v1/cases/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/cases/",
+        "/api/v1/cases/export/",
+        "/api/v1/divisions/",
+        "/api/v1/staff/",
+        "/api/v1/alerts/",
+        "/api/v1/plans/",
+        "/api/v1/dispatches/",
+        "/api/v1/bulletins/",
+    ],
+)
+def test_nothing_is_readable_without_authentication(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_token_from_the_management_command_authenticates(org, today):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    out = StringIO()
+    call_command("drf_create_token", "integration", stdout=out)
+    key = out.getvalue().split()[2]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/cases/").status_code == 200
+    client.credentials(HTTP_AUTHORIZATION="Token wrong")
+    assert client.get("/api/v1/cases/").status_code == 401
+
+
+def test_token_requests_are_throttled_as_configured(api, settings, today):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "3/minute"}}
+    client = api("integration")
+    statuses = [client.get("/api/v1/divisions/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    cache.clear()
+
+
+def test_errors_follow_accept_language(api, today):
+    client = api("integration")
+    english = client.get("/api/v1/cases/", {"bogus": "1"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english == {"bogus": ["Unknown query parameter."]}
+    chinese = client.get("/api/v1/cases/", {"bogus": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese["bogus"][0]  # the UI engineer maintains the translation
