@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='bulletinitem',
-            name='suspended',
-            field=models.BooleanField(default=False, help_text='Suspended (中止) when the bulletin was built.', verbose_name='suspended'),
+            model_name="bulletinitem",
+            name="suspended",
+            field=models.BooleanField(
+                default=False, help_text="Suspended (中止) when the bulletin was built.", verbose_name="suspended"
+            ),
         ),
     ]

@@ -5,44 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_api_list_indexes'),
-        ('reports', '0002_alter_bulletinitem_suspended'),
+        ("cases", "0006_api_list_indexes"),
+        ("reports", "0002_alter_bulletinitem_suspended"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='bulletinfigure',
-            name='bulletin_figure_unique',
+            model_name="bulletinfigure",
+            name="bulletin_figure_unique",
         ),
         migrations.RemoveConstraint(
-            model_name='figuresnapshot',
-            name='figure_snapshot_unique',
+            model_name="figuresnapshot",
+            name="figure_snapshot_unique",
         ),
         migrations.AddIndex(
-            model_name='figuresnapshot',
-            index=models.Index(fields=['as_of', 'division'], name='figure_snapshot_day'),
+            model_name="figuresnapshot",
+            index=models.Index(fields=["as_of", "division"], name="figure_snapshot_day"),
         ),
         migrations.AddConstraint(
-            model_name='bulletinfigure',
-            constraint=models.UniqueConstraint(condition=models.Q(('handler__isnull', False)), fields=('bulletin', 'scope', 'division', 'handler'), name='bulletin_figure_unique_handler'),
+            model_name="bulletinfigure",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("handler__isnull", False)),
+                fields=("bulletin", "scope", "division", "handler"),
+                name="bulletin_figure_unique_handler",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bulletinfigure',
-            constraint=models.UniqueConstraint(condition=models.Q(('division__isnull', False), ('handler__isnull', True)), fields=('bulletin', 'scope', 'division'), name='bulletin_figure_unique_division'),
+            model_name="bulletinfigure",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("division__isnull", False), ("handler__isnull", True)),
+                fields=("bulletin", "scope", "division"),
+                name="bulletin_figure_unique_division",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bulletinfigure',
-            constraint=models.UniqueConstraint(condition=models.Q(('scope', 'court')), fields=('bulletin',), name='bulletin_figure_unique_court'),
+            model_name="bulletinfigure",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("scope", "court")), fields=("bulletin",), name="bulletin_figure_unique_court"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figuresnapshot',
-            constraint=models.UniqueConstraint(condition=models.Q(('handler__isnull', False)), fields=('as_of', 'division', 'handler'), name='figure_snapshot_unique'),
+            model_name="figuresnapshot",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("handler__isnull", False)),
+                fields=("as_of", "division", "handler"),
+                name="figure_snapshot_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figuresnapshot',
-            constraint=models.UniqueConstraint(condition=models.Q(('handler__isnull', True)), fields=('as_of', 'division'), name='figure_snapshot_unique_no_handler'),
+            model_name="figuresnapshot",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("handler__isnull", True)),
+                fields=("as_of", "division"),
+                name="figure_snapshot_unique_no_handler",
+            ),
         ),
     ]
