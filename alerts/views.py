@@ -287,7 +287,13 @@ def tracking(request: HttpRequest) -> HttpResponse:
     qs = selectors.tracking_list(user, today, division=division)
     if level:
         qs = qs.filter(level=level)
-    page = paginate(request, qs)
+    # Two steps: first the page's alert ids, sorted on the alerts table alone (within a level
+    # the alert's line date orders cases as the 6-month line does); then those rows with their
+    # case, division, handler and plan flag. Sorting the joined rows would hash the case table.
+    ids_page = paginate(request, qs.order_by("-level_rank", "line_date", "case_id").values_list("pk", flat=True))
+    rows = {a.pk: a for a in qs.filter(pk__in=ids_page.rows)}
+    ids_page.rows = [rows[pk] for pk in ids_page.rows if pk in rows]
+    page = ids_page
     context = {
         "page": page,
         "today": today,
