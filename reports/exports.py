@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import IO, Any
 
 from django.conf import settings
@@ -277,16 +278,11 @@ def write_bulletin_xlsx(bulletin: Bulletin, out: IO[bytes]) -> None:
     _xlsx_rows(by_handler, handler_rows)
 
     key = wb.create_sheet(_sheet_title(_("Key warnings")))
-    _xlsx_rows(key, _chain([item_header()], (item_row(i) for i in _items(bulletin, key_warnings_only=True))))
+    _xlsx_rows(key, chain([item_header()], (item_row(i) for i in _items(bulletin, key_warnings_only=True))))
 
     full = wb.create_sheet(_sheet_title(_("All cases over 6 months")))
-    _xlsx_rows(full, _chain([item_header()], (item_row(i) for i in _items(bulletin))))
+    _xlsx_rows(full, chain([item_header()], (item_row(i) for i in _items(bulletin))))
     wb.save(out)
-
-
-def _chain(first: list, rest: Iterable) -> Iterator:
-    yield from first
-    yield from rest
 
 
 def bulletin_xlsx(bulletin: Bulletin) -> bytes:
@@ -408,7 +404,7 @@ def write_dispatch_xlsx(dispatch_list: DispatchList, out: IO[bytes]) -> None:
         ]
         for item in items
     )
-    _xlsx_rows(ws, _chain([header], rows))
+    _xlsx_rows(ws, chain([header], rows))
     wb.save(out)
 
 

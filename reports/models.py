@@ -318,7 +318,7 @@ class BulletinSignOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.bulletin} {self.division_id} {self.signed_by_id}"
+        return f"{self.bulletin_id}/{self.division_id}: {self.signed_by_id} {self.signed_at:%Y-%m-%d}"
 
 
 # Age-band columns of FigureSnapshot, in the order of cases.ageing.AGE_BANDS.

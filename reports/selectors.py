@@ -193,7 +193,9 @@ def court_overview(user: User, as_of: dt.date | None = None, *, months: int = 12
     )
 
 
-def division_overview(user: User, division: Division, as_of: dt.date | None = None, *, months: int = 12):
+def division_overview(
+    user: User, division: Division, as_of: dt.date | None = None, *, months: int = 12
+) -> Overview | None:
     """Drill-down: one division's figures per handler on `as_of`, with each handler's trend.
     None when the user may not see the division or no snapshot exists."""
     if not permissions.visible_divisions(user).filter(pk=division.pk).exists():

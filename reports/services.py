@@ -318,7 +318,9 @@ def due_periods(today: dt.date, court: Court | None = None) -> list[Period]:
     return sorted(set(periods))
 
 
-def run_bulletin_job(period: Period | str, *, court: Court | None = None, trigger: str = "", wait: bool = False):
+def run_bulletin_job(
+    period: Period | str, *, court: Court | None = None, trigger: str = "", wait: bool = False
+) -> tuple[JobRun, BuildResult | None]:
     """`build_bulletin` under the job lock, recorded as a JobRun. Returns (JobRun, BuildResult | None);
     the result is None when another run held the lock (the JobRun says skipped)."""
     period = Period.parse(period) if isinstance(period, str) else period
@@ -338,7 +340,9 @@ def run_bulletin_job(period: Period | str, *, court: Court | None = None, trigge
     return run, outcome.get("result")
 
 
-def build_due_bulletins(today: dt.date | None = None, *, court: Court | None = None, trigger: str = "") -> list:
+def build_due_bulletins(
+    today: dt.date | None = None, *, court: Court | None = None, trigger: str = ""
+) -> list[tuple[JobRun, BuildResult | None]]:
     """The monthly run: build every due month in order, each as its own recorded job run."""
     today = today or timezone.localdate()
     return [run_bulletin_job(p, court=court, trigger=trigger) for p in due_periods(today, court)]
