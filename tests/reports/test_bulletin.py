@@ -387,3 +387,18 @@ def test_publish_task(org, scene):
         assert publish_bulletin_task.run(bulletin.pk, org.officer.pk) == "2025年第1期"
     with pytest.raises(ValidationError):
         publish_bulletin_task.run(bulletin.pk, org.officer.pk)
+
+
+def test_sign_off_queue_and_case_appearances(org, scene):
+    from reports.selectors import bulletins_awaiting_sign_off, case_bulletin_appearances
+
+    services.build_bulletin("2025-01")
+    february = services.publish_bulletin(services.build_bulletin("2025-02").bulletin, org.officer)
+    head = org.heads["civil"]
+    assert list(bulletins_awaiting_sign_off(head)) == [february]  # drafts wait for nobody
+    services.sign_off_bulletin(february, org.civil, head)
+    assert list(bulletins_awaiting_sign_off(head)) == []
+    assert list(bulletins_awaiting_sign_off(org.heads["enf"])) == [february]
+    assert list(bulletins_awaiting_sign_off(org.judges["civil-a"])) == []
+    periods = [i.bulletin.period for i in case_bulletin_appearances(scene["c3"].pk)]
+    assert periods == ["2025-02", "2025-01"]

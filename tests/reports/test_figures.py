@@ -187,3 +187,10 @@ def test_one_row_per_day_division_and_handler_even_without_a_handler(docket):
         row.pk = None
         with pytest.raises(IntegrityError), transaction.atomic():
             row.save()
+
+
+def test_snapshot_command_for_one_day(docket):
+    out = StringIO()
+    call_command("snapshot_figures", "--as-of", "2025-02-28", stdout=out)
+    assert out.getvalue().startswith("snapshot_figures 2025-02-28: success,")
+    assert latest_snapshot_date() == D(2025, 2, 28)
