@@ -290,10 +290,8 @@ def tracking(request: HttpRequest) -> HttpResponse:
     # Two steps: first the page's alert ids, sorted on the alerts table alone (within a level
     # the alert's line date orders cases as the 6-month line does); then those rows with their
     # case, division, handler and plan flag. Sorting the joined rows would hash the case table.
-    ids_page = paginate(request, qs.order_by("-level_rank", "line_date", "case_id").values_list("pk", flat=True))
-    rows = {a.pk: a for a in qs.filter(pk__in=ids_page.rows)}
-    ids_page.rows = [rows[pk] for pk in ids_page.rows if pk in rows]
-    page = ids_page
+    page = paginate(request, _alert_ids(qs))
+    page.rows = _alerts_in_order(qs, page.rows)
     context = {
         "page": page,
         "today": today,
@@ -305,6 +303,15 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "nav_active": "tracking",
     }
     return render(request, "alerts/tracking.html", context)
+
+
+def _alert_ids(qs):
+    return qs.order_by("-level_rank", "line_date", "case_id").values_list("pk", flat=True)
+
+
+def _alerts_in_order(qs, ids: list[int]) -> list[Alert]:
+    rows = {a.pk: a for a in qs.filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 @login_required

@@ -101,22 +101,19 @@ def home(request: HttpRequest) -> HttpResponse:
             pass
     today = timezone.localdate()
     warning_days = warning_days_for(user)
-    visible = permissions.visible_cases(user)
-    if user.has_role(Role.HANDLER) and not user.has_role(Role.DIVISION_HEAD, Role.CLERK):
-        scope = visible.filter(handler=user)
-        scope_label = _("My cases")
-        scope_query = "mine=on"
-    else:
-        scope = visible
-        scope_label = _("Cases I can see") if permissions.is_court_wide(user) else _("My division's cases")
-        scope_query = ""
     level_tiles: list[dict] = []
     urgent: list[Case] = []
-    if not permissions.is_court_wide(user):
-        # Court-wide figures come from the daily snapshot (a panel of the reports app); counting
-        # every open case of the court on each visit would not scale. A division or a handler's
-        # own cases are counted live, in one grouped query over an indexed slice.
-        scope = scope.filter(status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED]).filter(ageing.open_on_q(today))
+    own_docket = user.has_role(Role.HANDLER) and not user.has_role(Role.DIVISION_HEAD, Role.CLERK)
+    if own_docket and not permissions.is_court_wide(user):
+        # A handler's own cases are few: counted live in one grouped query on the handler index.
+        # Division and court figures come from the day's snapshot and the tracking list (panels
+        # of the reports and alerts apps): counting a division's or the court's open cases on
+        # every visit would not scale.
+        scope = (
+            permissions.visible_cases(user)
+            .filter(handler=user, status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED])
+            .filter(ageing.open_on_q(today))
+        )
         alerting = (
             ageing.Level.APPROACHING_6M,
             ageing.Level.OVER_6M,
@@ -133,8 +130,8 @@ def home(request: HttpRequest) -> HttpResponse:
         urgent = list(case_rows(near, today, warning_days).order_by("filed_on", "id")[:10])
     context: dict[str, Any] = {
         "today": today,
-        "scope_label": scope_label,
-        "scope_query": scope_query,
+        "scope_label": _("My cases"),
+        "scope_query": "mine=on",
         "level_tiles": level_tiles,
         "urgent": urgent,
         "can_register": permissions.can_register_cases(user),

@@ -38,10 +38,10 @@ def test_login_page_renders_in_chinese_by_default(client):
     assert "登录" in response.content.decode()
 
 
-def test_home_shows_level_counts(client, clerk, make_case):
+def test_home_shows_level_counts(client, handler, make_case):
     make_case(filed_on=dt.date(2024, 11, 1))  # over 6 months on 2025-06-10
     make_case(filed_on=dt.date(2025, 1, 1))
-    client.force_login(clerk)
+    client.force_login(handler)
     response = client.get(reverse("home"))
     assert response.status_code == 200
     tiles = {t["level"]: t["count"] for t in response.context["level_tiles"]}
