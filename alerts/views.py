@@ -348,12 +348,16 @@ def dispatch_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     dl = get_object_or_404(_dispatch_visible(request.user), pk=pk)
-    items = list(
-        dl.items.select_related("case", "handler", "urging").order_by("-over_15m", "case__filed_on", "case_id")
-    )
+    items = dl.items.select_related("case", "handler", "urging").order_by("-over_15m", "filed_on", "case_id")
+    # 100 rows a page; ?all=1 shows the whole list on one page for printing.
+    show_all = request.GET.get("all") == "1"
+    page = paginate(request, items, size=100_000 if show_all else 100)
     context = {
         "dl": dl,
-        "items": items,
+        "items": page.rows,
+        "page": page,
+        "query": query_without_page(request),
+        "show_all": show_all,
         "can_acknowledge": dl.acknowledged_at is None and permissions.can_lead_division(request.user, dl.division),
         "xlsx_url": _dispatch_xlsx_url(dl),
         "nav_active": "dispatch",

@@ -33,6 +33,7 @@ from . import exports, selectors, services
 from .models import Bulletin, BulletinStatus
 from .periods import Period
 
+KEY_WARNINGS_SHOWN = 50
 LEADERS = (Role.PRESIDENT, Role.VICE_PRESIDENT, Role.TRACKING_OFFICER, Role.ADMIN)
 
 
@@ -205,11 +206,17 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ):
                 signable.append(division)
     division_filter = request.GET.get("division", "")
+    key_only = request.GET.get("key") == "1"
     items_qs = selectors.bulletin_items(
-        bulletin, division_id=int(division_filter) if division_filter.isdigit() else None
-    ).select_related("handler")
+        bulletin,
+        division_id=int(division_filter) if division_filter.isdigit() else None,
+        key_warnings_only=key_only,
+    )
     page = paginate(request, items_qs, size=100)
-    key_warnings = list(selectors.bulletin_items(bulletin, key_warnings_only=True)[:500])
+    # The first key warnings here; all of them are the list filtered with ?key=1.
+    key_warnings = list(selectors.bulletin_items(bulletin, key_warnings_only=True)[: KEY_WARNINGS_SHOWN + 1])
+    more_key_warnings = len(key_warnings) > KEY_WARNINGS_SHOWN
+    key_warnings = key_warnings[:KEY_WARNINGS_SHOWN]
     statuses = dict(PlanStatus.choices)
     for item in [*page.rows, *key_warnings]:
         item.plan_status_label = statuses.get(item.plan_status, "")
@@ -220,6 +227,8 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "query": query_without_page(request),
         "division_filter": division_filter,
+        "key_only": key_only,
+        "more_key_warnings": more_key_warnings,
         "can_publish": not bulletin.is_published and permissions.can_publish_bulletin(user),
         "signable": signable,
         "nav_active": "bulletins",
