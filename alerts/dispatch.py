@@ -51,7 +51,7 @@ from .models import (
 )
 from .notifications import notify
 from .selectors import OVER_6M_OR_MORE, day_end, has_standing_plan, latest_standing_expected
-from .sql import insert_select, refresh_statistics, without_jit
+from .sql import analyze, insert_select, refresh_statistics, without_jit
 
 
 def monday_of(day: dt.date) -> dt.date:
@@ -225,10 +225,12 @@ def _build_week(court: Court, monday: dt.date, engine: EngineSettings) -> dict[s
         .values_list("pk", "handler_id", "u_sent_on", "u_answer")
     )
     urgings = insert_select(UrgingNotice, ["item", "handler", "sent_on", "answer"], urging_rows)
+    # The next week built in this run (catch-up) looks these rows up case by case.
+    analyze(DispatchItem, UrgingNotice)
 
     label = _("%(start)s to %(end)s") % {"start": week_start.isoformat(), "end": (monday - dt.timedelta(1)).isoformat()}
     per_list = (
-        DispatchList.objects.filter(division__court=court, week_start=week_start)
+        DispatchList.objects.filter(pk__in=[x.pk for x in lists])
         .annotate(n=Count("items"))
         .filter(n__gt=0, head__isnull=False)
         .select_related("division")
@@ -243,10 +245,8 @@ def _build_week(court: Court, monday: dt.date, engine: EngineSettings) -> dict[s
             link=f"/dispatch/{dispatch_list.pk}/",
             on=monday,
         )
-    per_handler = (
-        UrgingNotice.objects.filter(
-            item__dispatch_list__division__court=court, item__dispatch_list__week_start=week_start
-        )
+    per_handler = (  # the items that got a notice, counted without joining the notices
+        week_items.filter(needs_action, handler__isnull=False)
         .values("handler_id")
         .annotate(n=Count("id"))
         .order_by("handler_id")

@@ -67,3 +67,14 @@ def refresh_statistics(*models: type[Model]) -> list[str]:
         for table in stale:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     return stale
+
+
+def analyze(*models: type[Model]) -> None:
+    """ANALYZE the tables of `models` now (PostgreSQL), for statements later in the same transaction
+    that read rows this transaction has just written: the planner cannot know of them otherwise."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
