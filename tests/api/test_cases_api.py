@@ -323,3 +323,31 @@ def test_export_accepts_filters(api, make_case, org, today):
     other = make_case(division=org["other"], handler=org["other_handler"])
     data = api("integration").get("/api/v1/cases/export/", {"division": "civil-2"}).json()
     assert [r["id"] for r in data["results"]] == [other.id]
+
+
+def test_aging_level_filter_agrees_with_the_ageing_rule_around_every_line(api, make_case, today):
+    """The filter adds a filing-date bound as an index hint; it must select exactly the cases
+    whose ageing.age() level is the one asked for, on the days around the lines."""
+    as_ofs = [dt.date(2026, 2, 28), dt.date(2026, 3, 31), dt.date(2026, 8, 31), dt.date(2026, 11, 27)]
+    filed = set()
+    for as_of in as_ofs:
+        for months in (6, 15):
+            for warning in (0, 30, 31):
+                cutoff = ageing.filed_cutoff(months, as_of + dt.timedelta(days=warning))
+                filed |= {cutoff + dt.timedelta(days=d) for d in (-1, 0, 1)}
+    cases = [make_case(filed_on=day) for day in sorted(filed) if day <= today]
+    closed = cases[::7]
+    for case in closed:
+        case.status, case.closed_on, case.closure_method = "closed", case.filed_on + dt.timedelta(days=200), "judgment"
+        case.save()
+    client = api("tracking_officer")
+    for as_of in as_ofs:
+        for level, _label in ageing.Level.CHOICES:
+            expected = {
+                c.id
+                for c in cases
+                if ageing.age(c.filed_on, c.closed_on, as_of, c.court.warning_window_days).level == level
+            }
+            params = {"aging_level": level, "as_of": as_of.isoformat(), "page_size": 500}
+            got = {r["id"] for r in client.get("/api/v1/cases/", params).json()["results"]}
+            assert got == expected, (as_of, level)
