@@ -346,6 +346,9 @@ def main() -> None:
             print(f"copying {args.source} → {args.database}", flush=True)
             copy_database(args.source, args.database)
             prepare(env, time.strftime("%Y-%m-%d", time.gmtime(time.time() + 8 * 3600)))
+        else:  # the code may have moved on since the copy was prepared
+            manage(env, "migrate", "--no-input")
+            manage(env, "collectstatic", "--no-input", "--verbosity", "0")
         print(f"running {args.users} users for {args.duration} s", flush=True)
         result = run_load(env, args.users, args.duration, args.workers, args.threads)
         print(report(result, args.users, args.duration, args.workers, args.threads), flush=True)
