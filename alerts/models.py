@@ -582,6 +582,7 @@ class TrackingState(models.Model):
     line = models.DateField()
     line_6m = models.DateField()
     line_15m = models.DateField()
+    candidate = models.BooleanField(default=False)
 
     class Meta:
         managed = False

@@ -203,7 +203,8 @@ def _fill_state(courts: list[Court], as_of: dt.date) -> int:
         # would cost a third of the run's time.
         cursor.execute(
             f"CREATE TEMPORARY TABLE {STATE_TABLE} (case_id bigint NOT NULL, court_id bigint NOT NULL, "
-            "level varchar(20) NOT NULL, line date NOT NULL, line_6m date NOT NULL, line_15m date NOT NULL)"
+            "level varchar(20) NOT NULL, line date NOT NULL, line_6m date NOT NULL, line_15m date NOT NULL, "
+            "candidate boolean NOT NULL)"
         )
     filled = 0
     for court in courts:
@@ -215,9 +216,12 @@ def _fill_state(courts: list[Court], as_of: dt.date) -> int:
             .annotate(
                 s_line=SqlCase(When(s_level__in=SIX_MONTH_LEVELS, then=F("line_6m")), default=F("line_15m")),
             )
-            .values_list("pk", "court_id", "s_level", "s_line", "line_6m", "line_15m")
+            .annotate(s_candidate=Value(False))
+            .values_list("pk", "court_id", "s_level", "s_line", "line_6m", "line_15m", "s_candidate")
         )
-        filled += insert_select(TrackingState, ["case", "court_id", "level", "line", "line_6m", "line_15m"], rows)
+        filled += insert_select(
+            TrackingState, ["case", "court_id", "level", "line", "line_6m", "line_15m", "candidate"], rows
+        )
     if connection.vendor == "postgresql":
         # Autovacuum never analyses temporary tables; without statistics the planner picks nested
         # loops over the whole table for the semi-joins below (seconds instead of milliseconds).
@@ -315,6 +319,12 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
     ).order_by()
     twins = candidates.annotate(twin=Subquery(resolved_twin.values("pk")[:1])).filter(twin__isnull=False)
     counts["reactivated"] = Alert.objects.filter(pk__in=twins.values("twin")).update(resolved_on=None, resolution="")
+
+    # The cases still without an active alert are marked once, here: the inserts below change the
+    # alerts table, and a query planned on its statistics from before the first insert (empty, on
+    # a first run) would probe it row by row.
+    candidates.update(candidate=True)
+    candidates = state.filter(candidate=True)
 
     # 3. Lower levels the case went past without an alert are recorded, inert.
     alert_fields = ["case", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"]
