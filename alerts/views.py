@@ -62,6 +62,7 @@ def home_panels(request: HttpRequest) -> list[dict]:
     panels.append(
         {
             "template": "alerts/panel_inbox.html",
+            "order": 30,
             "unread_count": unread.count(),
             "latest": list(unread.order_by("-created_at", "-id")[:5]),
         }
@@ -71,6 +72,7 @@ def home_panels(request: HttpRequest) -> list[dict]:
         panels.append(
             {
                 "template": "alerts/panel_plans_to_file.html",
+                "order": 20,
                 "missing": list(
                     selectors.missing_plan_cases(today, _missing_plan_days(user), mine).order_by("filed_on")[:8]
                 ),
@@ -85,6 +87,7 @@ def home_panels(request: HttpRequest) -> list[dict]:
         panels.append(
             {
                 "template": "alerts/panel_head.html",
+                "order": 10,
                 "waiting": list(
                     ClearancePlan.objects.filter(status=PlanStatus.SUBMITTED, case__division_id__in=headed)
                     .select_related("case", "author")

@@ -156,7 +156,8 @@ def contributions(hook: str, *args) -> list[dict]:
 
 
 def home_panels(request: HttpRequest) -> list[dict]:
-    return contributions("home_panels", request)
+    """Panels in the order each one asks for (figures first), then in app order."""
+    return sorted(contributions("home_panels", request), key=lambda panel: panel.get("order", 50))
 
 
 # --- list and page ---------------------------------------------------------------------------

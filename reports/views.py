@@ -410,14 +410,16 @@ def home_panels(request: HttpRequest) -> list[dict]:
         panels.append({"template": "reports/panel_jobs.html", "runs": latest_runs()})
     if permissions.is_court_wide(user):
         overview = selectors.court_overview(user, months=1)
-        panels.insert(0, {"template": "reports/panel_court.html", "overview": overview, "division": None})
+        panels.insert(0, {"template": "reports/panel_court.html", "overview": overview, "division": None, "order": 0})
     else:
         headed = sorted(permissions.headed_division_ids(user))
         division_id = headed[0] if headed else user.division_id
         if division_id and (user.has_role(Role.CLERK) or headed):
             division = Division.objects.get(pk=division_id)
             overview = selectors.division_overview(user, division, months=1)
-            panels.insert(0, {"template": "reports/panel_court.html", "overview": overview, "division": division})
+            panels.insert(
+                0, {"template": "reports/panel_court.html", "overview": overview, "division": division, "order": 0}
+            )
     return panels
 
 
