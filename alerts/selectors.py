@@ -93,10 +93,12 @@ def tracking_list(
     *,
     division: Division | None = None,
     handler: User | None = None,
+    followed_only: bool = False,
 ) -> QuerySet[Alert]:
     """The day's tracking list (日跟踪): active alerts on `as_of` the user may see, with the case,
-    its division and handler loaded. A tracking officer sees the divisions they follow first-hand
-    through `division=`; the policy in cases.permissions decides what anyone may see.
+    its division and handler loaded. `followed_only` narrows a tracking officer's list to the
+    divisions they are the named tracking officer of (Division.tracking_officer); the policy in
+    cases.permissions decides what anyone may see.
 
     The list is a query over alerts, not a stored copy: alerts carry their raised and resolved
     dates, so the list of any past day is the same query with that day.
@@ -111,6 +113,8 @@ def tracking_list(
         qs = qs.filter(case__division=division)
     if handler is not None:
         qs = qs.filter(case__handler=handler)
+    if followed_only:
+        qs = qs.filter(case__division__tracking_officer=user)
     level_rank = SqlCase(
         *[When(level=level, then=Value(rank)) for level, rank in Level.RANK.items()], output_field=IntegerField()
     )

@@ -256,6 +256,9 @@ def test_tracking_list_follows_the_access_policy(org, court):
     track(D(2024, 9, 16))
     assert tracking_list(org.officer, D(2024, 9, 16)).count() == 2
     assert tracking_list(org.officer, D(2024, 9, 16), division=org.division).count() == 1
+    Division.objects.filter(pk=other.division.pk).update(tracking_officer=None)
+    followed = tracking_list(org.officer, D(2024, 9, 16), followed_only=True)
+    assert [a.case.division_id for a in followed] == [org.division.pk]
     mine = tracking_list(org.handler, D(2024, 9, 16))
     assert [a.case.division_id for a in mine] == [org.division.pk]
     counts = tracking_counts(D(2024, 9, 16), court.pk)
