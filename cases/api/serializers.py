@@ -11,7 +11,7 @@ from cases.case_numbers import CASE_TYPE_CHOICES, Category, Stage
 from cases.models import Case, CaseEvent, CaseStatus, ClosureMethod, Division, DivisionKind, EventKind, Procedure, User
 from cases.roles import Role
 
-from .common import DivisionCodeField, UsernameField
+from .common import DivisionCodeField, FastIdentityUrlField, UsernameField
 
 # --- divisions and staff --------------------------------------------------------------------
 
@@ -119,7 +119,7 @@ class CaseSerializer(serializers.Serializer):
     """A case of the register, with its age computed as of `?as_of=` (default today)."""
 
     id = serializers.IntegerField(read_only=True, help_text="Database id of the case.")
-    url = serializers.HyperlinkedIdentityField(view_name="api:case-detail", help_text="API address of this case.")
+    url = FastIdentityUrlField(view_name="api:case-detail", help_text="API address of this case.")
     case_number = serializers.CharField(
         max_length=60,
         help_text="Case number (案号) in either parenthesis form, e.g. （2024）黔0281民初1234号 or "
