@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models import Case as SqlCase
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -252,7 +253,7 @@ def _build_week(court: Court, monday: dt.date, engine: EngineSettings) -> dict[s
             key=f"dispatch:{dispatch_list.pk}",
             subject=_("Weekly dispatch list of %(division)s for %(week)s: %(count)d cases")
             % {"division": dispatch_list.division.name, "week": label, "count": dispatch_list.n},
-            link=f"/dispatch/{dispatch_list.pk}/",
+            link=reverse("alerts:dispatch_detail", args=[dispatch_list.pk]),
             on=monday,
         )
     per_handler = (  # the items that got a notice, counted without joining the notices
@@ -272,7 +273,7 @@ def _build_week(court: Court, monday: dt.date, engine: EngineSettings) -> dict[s
                 row["n"],
             )
             % {"count": row["n"], "week": label},
-            link="/urging/",
+            link=reverse("alerts:inbox"),
             on=monday,
         )
     return {"lists": len(lists), "items": items, "urging_notices": urgings}

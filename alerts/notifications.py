@@ -17,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -83,7 +84,7 @@ def tracking_officers() -> QuerySet[User]:
 
 
 def notify_tracking_officers(*, kind: str, key: str, subject: str, body: str = "", on: dt.date | None = None) -> None:
-    notify(tracking_officers(), kind=kind, key=key, subject=subject, body=body, link="/admin/alerts/jobrun/", on=on)
+    notify(tracking_officers(), kind=kind, key=key, subject=subject, body=body, link=reverse("reports:jobs"), on=on)
 
 
 # --- delivery ----------------------------------------------------------------------------
