@@ -355,6 +355,7 @@ class Job(models.TextChoices):
     BUILD_BULLETIN = "build_bulletin", _("Monthly bulletin")
     DELIVER_NOTIFICATIONS = "deliver_notifications", _("Notification delivery")
     CHECK_DAILY_RUN = "check_daily_run", _("Daily run check")
+    SNAPSHOT_FIGURES = "snapshot_figures", _("Dashboard figures")
 
 
 class JobOutcome(models.TextChoices):

@@ -339,6 +339,12 @@ COURTFLOW_SCHEDULES = {
         "cron": _cron("BUILD_BULLETIN", "0 8 1 * *"),
         "expires": 27 * 24 * 3600,
     },
+    # The dashboards' figures of the day, after daily tracking (pages read them, not the cases).
+    "snapshot-figures": {
+        "task": "reports.tasks.snapshot_figures_task",
+        "cron": _cron("SNAPSHOT_FIGURES", "30 7 * * *"),
+        "expires": 23 * 3600,
+    },
     "check-daily-run": {
         "task": "alerts.tasks.check_daily_run_task",
         "cron": _cron("CHECK_DAILY_RUN", "0 10 * * *"),
