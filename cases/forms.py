@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -326,3 +327,15 @@ class ImportForm(forms.Form):
         label=_("File"),
         help_text=_("XLSX or CSV with a header row; columns are matched by their Chinese or English names."),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files: refuse a large one
+        # here, before it is stored or parsed. A full batch of 1,000 rows is far below the limit.
+        limit = getattr(settings, "CASE_IMPORT_MAX_BYTES", settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if upload.size > limit:
+            raise ValidationError(
+                _("The file is %(size)s KB; at most %(limit)s KB can be imported at once.")
+                % {"size": f"{upload.size // 1024:,}", "limit": f"{limit // 1024:,}"}
+            )
+        return upload
