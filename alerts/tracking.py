@@ -37,6 +37,7 @@ from cases.ageing import Level, level_expression, level_q, open_on_q
 from cases.models import Case, Court, User
 from cases.roles import Role
 
+from .limits import track_limits
 from .models import (
     Alert,
     AlertResolution,
@@ -369,4 +370,7 @@ def track_daily(as_of: dt.date | None = None) -> dict[str, Any]:
     without_jit()
     refresh_statistics(Alert, Notification)
     courts = list(Court.objects.order_by("pk"))
-    return _track(courts, as_of)
+    totals = _track(courts, as_of)
+    # Statutory time limits (审限): warnings at 30/15/7 days and on overrun, hidden-overrun check.
+    totals.update({f"limits_{name}": value for name, value in track_limits(as_of).items()})
+    return totals
