@@ -19,7 +19,8 @@ def admin_client(client, court):
 
 
 @pytest.mark.parametrize(
-    "model", ["limitrule", "excludedperiod", "extension", "workingday", "workingdayoverride", "hiddenoverrunflag"]
+    "model",
+    ["limitrule", "excludedperiod", "extension", "workingday", "workingdayoverride", "hiddenoverrunflag", "limitalert"],
 )
 def test_changelists_open(admin_client, model):
     assert admin_client.get(f"/admin/cases/{model}/").status_code == 200
