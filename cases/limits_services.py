@@ -676,13 +676,17 @@ def daily_limits_job(as_of: dt.date | None = None) -> dict[str, int]:
 
 
 def recompute_all_clocks(queryset: QuerySet | None = None, today: dt.date | None = None) -> int:
-    """Backfill: recompute every case's clock (after editing the rule table). A one-off
-    maintenance pass, one case at a time; the daily work is `daily_limits_job`."""
-    count = 0
+    """Recompute every case's clock (after editing the rule table, or on a database loaded
+    before the time limits existed). Cases with no periods and no extensions, the great
+    majority, are done set-based by `initialise_clocks`; the rest one at a time."""
     qs = Case.objects.all() if queryset is None else queryset
-    for case in qs.only("id", "filed_on", "category", "stage", "procedure", "limit_variant", "closed_on").iterator(
-        chunk_size=500
-    ):
+    has_ledger = Q(Exists(ExcludedPeriod.objects.filter(case=OuterRef("pk")))) | Q(
+        Exists(Extension.objects.filter(case=OuterRef("pk")))
+    )
+    plain = qs.exclude(has_ledger).exclude(status=CaseStatus.SUSPENDED)
+    count = initialise_clocks(plain, today)
+    columns = ("id", "filed_on", "category", "stage", "procedure", "limit_variant", "closed_on")
+    for case in qs.exclude(pk__in=plain.values("pk")).only(*columns).iterator(chunk_size=500):
         recompute_clock(case, today=today)
         count += 1
     return count

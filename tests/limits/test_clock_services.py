@@ -330,3 +330,15 @@ def test_initialise_clocks_for_bulk_loaded_cases(division, handler):
     limits_services.initialise_clocks(today=D(2024, 5, 1))
     assert dict(Case.objects.values_list("id", "deadline")) == rows
     assert ExcludedPeriod.objects.filter(case=suspended).count() == 1
+
+
+def test_recompute_all_clocks_after_a_rule_edit(register, clerk):
+    from cases.models import LimitRule
+
+    plain = register("民初", D(2024, 3, 15))
+    ledger = register("民初", D(2024, 3, 15))
+    limits_services.record_period(clerk, ledger, reason_code="appraisal", start=D(2024, 4, 1), end=D(2024, 4, 10))
+    LimitRule.objects.filter(name="民事一审普通程序").update(base_length=7)
+    assert limits_services.recompute_all_clocks(today=D(2026, 11, 27)) == 2
+    assert Case.objects.get(pk=plain.pk).deadline == D(2024, 10, 15)
+    assert Case.objects.get(pk=ledger.pk).deadline == D(2024, 10, 25)
