@@ -47,7 +47,10 @@ from cases import permissions
 from cases.models import Case, User
 from cases.roles import Role
 browsers, integrations = {browsers}, {integrations}
-staff = list(User.objects.filter(is_active=True).exclude(username__in=["admin", "integration"]).order_by("username"))
+staff = list(
+    User.objects.filter(is_active=True).exclude(username="admin").exclude(username__startswith="integration")
+    .order_by("username")
+)
 out, used = {{"browsers": [], "tokens": []}}, set()
 for i in range(browsers):
     user = staff[i % len(staff)]
@@ -67,7 +70,11 @@ for i in range(browsers):
                 used.add(case.pk)
                 break
     visible = list(permissions.visible_cases(user).order_by("-filed_on").values_list("pk", flat=True)[:200])
-    out["browsers"].append({{"user": user.username, "session": store.session_key, "edit": editable, "cases": visible}})
+    leader = user.has_role(Role.PRESIDENT, Role.VICE_PRESIDENT) and not user.has_role(Role.CLERK, Role.DIVISION_HEAD)
+    out["browsers"].append({{
+        "user": user.username, "session": store.session_key, "edit": editable, "cases": visible,
+        "home": "/reports/overview/" if leader else "/",
+    }})
 for i in range(integrations):
     model = User.objects.get(username="integration")
     user, _ = User.objects.get_or_create(username=f"integration-load-{{i}}", defaults={{"court": model.court}})
@@ -198,7 +205,8 @@ class Browser(VirtualUser):
         roll = self.rng.random()
         cases = self.profile["cases"]
         if roll < 0.40:
-            self.request("dashboard", "GET", "/")
+            # Leaders' home is the court overview: the dashboard they see is "/" and its redirect.
+            self.request("dashboard", "GET", self.profile.get("home", "/"))
         elif roll < 0.70:
             q = urllib.parse.quote(self.rng.choice(SEARCHES))
             self.request("case search", "GET", f"/cases/?q={q}")
@@ -248,8 +256,8 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[index]
 
 
-def run_load(env, users: int, duration: int, workers: int, threads: int) -> dict:
-    api_users = max(1, users // 5)
+def run_load(env, users: int, duration: int, workers: int, threads: int, api_users: int | None = None) -> dict:
+    api_users = max(1, users // 5) if api_users is None else api_users
     browsers = users - api_users
     out = manage(env, "shell", "-c", SESSIONS.format(browsers=browsers, integrations=api_users))
     setup = json.loads(out[out.index("JSON") + 4 :])
@@ -335,6 +343,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60, help="seconds")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--api-users", type=int, help="how many of the users are integrations (default a fifth)")
     parser.add_argument("--source", default="courtflow_bench")
     parser.add_argument("--database", default="load_bench")
     parser.add_argument("--reuse", action="store_true", help="use the existing copy as it is")
@@ -350,7 +359,7 @@ def main() -> None:
             manage(env, "migrate", "--no-input")
             manage(env, "collectstatic", "--no-input", "--verbosity", "0")
         print(f"running {args.users} users for {args.duration} s", flush=True)
-        result = run_load(env, args.users, args.duration, args.workers, args.threads)
+        result = run_load(env, args.users, args.duration, args.workers, args.threads, args.api_users)
         print(report(result, args.users, args.duration, args.workers, args.threads), flush=True)
         sys.exit(1 if sum(result["stats"].errors.values()) else 0)
     finally:
