@@ -37,9 +37,9 @@ def test_pages_and_api_keep_working_while_redis_is_down(instance, web_server):
 
 
 @pytest.mark.xfail(
-    reason="reports.views.start_job enqueues with task.delay() in on_commit; with Redis down kombu's "
-    "OperationalError escapes as a 500. Needs: catch the enqueue error, record it (JobRun or outbox row) "
-    "and tell the user the job waits for the broker.",
+    reason="Until a failed enqueue is caught: reports.views.start_job sent with task.delay() in on_commit, so "
+    "with Redis down kombu's OperationalError was a 500. Remove this mark once the fix (a 'waiting' JobRun "
+    "re-sent when the broker is back) is committed.",
     strict=False,
 )
 def test_queueing_a_job_while_redis_is_down_is_not_a_server_error(instance, web_server):
