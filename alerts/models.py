@@ -363,6 +363,8 @@ class JobOutcome(models.TextChoices):
     SUCCESS = "success", _("Success")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped (another run held the lock)")
+    WAITING = "waiting", _("Waiting for the queue (broker unavailable)")
+    RESENT = "resent", _("Sent to the queue after waiting")
 
 
 class JobRun(models.Model):

@@ -292,9 +292,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_control_dir),
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Longer than the longest task time limit, so a late-acked task is not redelivered
-    # while it still runs.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Longer than the longest task time limit, so a late-acked task is not redelivered
+        # while it still runs.
+        "visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60,
+        # Short, so a page that queues a job answers quickly while Redis is away.
+        "socket_connect_timeout": 3,
+    }
 else:
     raise ImproperlyConfigured("CELERY_BROKER_URL must be filesystem:// or redis://…")
 
@@ -344,6 +348,12 @@ COURTFLOW_SCHEDULES = {
         "task": "reports.tasks.snapshot_figures_task",
         "cron": _cron("SNAPSHOT_FIGURES", "30 7 * * *"),
         "expires": 23 * 3600,
+    },
+    # Jobs a person started while the broker was away (see alerts/queueing.py).
+    "requeue-waiting": {
+        "task": "alerts.tasks.requeue_waiting_task",
+        "cron": _cron("REQUEUE_WAITING", "*/5 * * * *"),
+        "expires": 4 * 60,
     },
     "check-daily-run": {
         "task": "alerts.tasks.check_daily_run_task",

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST
 from alerts import jobs as alert_jobs
 from alerts.forms import RunJobForm
 from alerts.models import DispatchList, Job, JobRun, PlanStatus
+from alerts.queueing import Sent, send_job
 from cases import permissions
 from cases.models import Division
 from cases.roles import Role
@@ -342,12 +342,12 @@ def _next_runs() -> dict[str, dt.datetime]:
 RUNNABLE = [Job.TRACK_DAILY, Job.DISPATCH_WEEKLY, Job.BUILD_BULLETIN]
 
 
-def start_job(job: str, as_of: dt.date, *, trigger: str, now: bool) -> None:
-    """Run a job for a date now (in this request), or enqueue its Celery task after commit."""
-    from alerts import tasks as alert_tasks
+def start_job(job: str, as_of: dt.date, *, trigger: str, now: bool) -> Sent | None:
+    """Run a job for a date now (in this request), or send its Celery task after commit.
 
-    from . import tasks as report_tasks
-
+    A send that fails (broker away) is recorded and sent again later (alerts.queueing); the
+    returned `Sent` says which happened.
+    """
     period = str(Period.containing(as_of))
     if now:
         if job == Job.TRACK_DAILY:
@@ -356,13 +356,13 @@ def start_job(job: str, as_of: dt.date, *, trigger: str, now: bool) -> None:
             alert_jobs.run_dispatch_weekly(as_of, trigger=trigger)
         else:
             services.run_bulletin_job(period, trigger=trigger)
-        return
-    if job == Job.TRACK_DAILY:
-        transaction.on_commit(lambda: alert_tasks.track_daily_task.delay(as_of.isoformat()))
-    elif job == Job.DISPATCH_WEEKLY:
-        transaction.on_commit(lambda: alert_tasks.dispatch_weekly_task.delay(as_of.isoformat()))
-    else:
-        transaction.on_commit(lambda: report_tasks.build_bulletin_task.delay(period))
+        return None
+    task, args = {
+        Job.TRACK_DAILY: ("alerts.tasks.track_daily_task", [as_of.isoformat()]),
+        Job.DISPATCH_WEEKLY: ("alerts.tasks.dispatch_weekly_task", [as_of.isoformat()]),
+        Job.BUILD_BULLETIN: ("reports.tasks.build_bulletin_task", [period]),
+    }[job]
+    return send_job(task, args, job=job, as_of=as_of, trigger=trigger)
 
 
 @login_required
@@ -376,14 +376,24 @@ def jobs(request: HttpRequest) -> HttpResponse:
         job, as_of, now = form.cleaned_data["job"], form.cleaned_data["as_of"], form.cleaned_data["now"]
         label = dict(Job.choices)[job]
         try:
-            start_job(job, as_of, trigger=f"web:{user.username}", now=now)
+            sent = start_job(job, as_of, trigger=f"web:{user.username}", now=now)
         except ValidationError as exc:
             form.add_error("as_of", "; ".join(exc.messages))
         else:
-            if now:
-                messages.success(request, _("%(job)s for %(date)s has run.") % {"job": label, "date": as_of})
+            values = {"job": label, "date": as_of}
+            if sent is None:
+                messages.success(request, _("%(job)s for %(date)s has run.") % values)
+            elif sent.queued:
+                messages.success(request, _("%(job)s for %(date)s was queued.") % values)
             else:
-                messages.success(request, _("%(job)s for %(date)s was queued.") % {"job": label, "date": as_of})
+                messages.warning(
+                    request,
+                    _(
+                        "The job queue is unavailable: %(job)s for %(date)s is recorded and will be sent "
+                        "as soon as the queue is back."
+                    )
+                    % values,
+                )
             return redirect("reports:jobs")
     recent = list(JobRun.objects.order_by("-started_at", "-id")[:30])
     for run in recent:

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0004_alert_escalated_on_index'),
+        ("alerts", "0004_alert_escalated_on_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='jobrun',
-            name='job',
-            field=models.CharField(choices=[('track_daily', 'Daily tracking'), ('dispatch_weekly', 'Weekly dispatch'), ('build_bulletin', 'Monthly bulletin'), ('deliver_notifications', 'Notification delivery'), ('check_daily_run', 'Daily run check'), ('snapshot_figures', 'Dashboard figures')], max_length=30, verbose_name='job'),
+            model_name="jobrun",
+            name="job",
+            field=models.CharField(
+                choices=[
+                    ("track_daily", "Daily tracking"),
+                    ("dispatch_weekly", "Weekly dispatch"),
+                    ("build_bulletin", "Monthly bulletin"),
+                    ("deliver_notifications", "Notification delivery"),
+                    ("check_daily_run", "Daily run check"),
+                    ("snapshot_figures", "Dashboard figures"),
+                ],
+                max_length=30,
+                verbose_name="job",
+            ),
         ),
     ]

@@ -2,7 +2,6 @@
 degraded, starting a job from the jobs page does not fail with a 500; when Redis returns, a
 worker runs the work and a repeated message adds nothing."""
 
-import pytest
 import requests
 
 from . import services
@@ -36,12 +35,6 @@ def test_pages_and_api_keep_working_while_redis_is_down(instance, web_server):
     assert body["broker"]["ok"] is False and body["database"]["ok"] is True
 
 
-@pytest.mark.xfail(
-    reason="Until a failed enqueue is caught: reports.views.start_job sent with task.delay() in on_commit, so "
-    "with Redis down kombu's OperationalError was a 500. Remove this mark once the fix (a 'waiting' JobRun "
-    "re-sent when the broker is back) is committed.",
-    strict=False,
-)
 def test_queueing_a_job_while_redis_is_down_is_not_a_server_error(instance, web_server):
     server = web_server(instance.env)
     officer = server.session("tracker1")
@@ -54,9 +47,12 @@ def test_queueing_a_job_while_redis_is_down_is_not_a_server_error(instance, web_
         allow_redirects=False,
         timeout=60,
     )
-    assert response.status_code < 500, response.text[:500]
-    # The page itself still answers.
-    assert officer.get(server.base + "/reports/jobs/", timeout=30).status_code == 200
+    assert response.status_code == 302, response.text[:500]
+    # The page itself still answers, and says the job waits for the queue.
+    page = officer.get(server.base + "/reports/jobs/", timeout=30)
+    assert page.status_code == 200
+    waiting = instance.count("alerts_jobrun", "job = 'track_daily' AND outcome = 'waiting'")
+    assert waiting == 1
 
 
 def test_after_redis_returns_the_worker_runs_the_work_once(instance, celery_processes):

@@ -132,15 +132,87 @@ def test_jobs_page_runs_daily_tracking_for_a_date(client, tracker, clerk, cases)
     assert response.status_code == 200 and response.context["form"].errors
 
 
-def test_jobs_page_queues_after_commit(client, tracker, monkeypatch, django_capture_on_commit_callbacks):
-    from alerts import tasks
+@pytest.fixture
+def broker_queue():
+    """The real Redis queue the test settings send to (DB 15), emptied before and after."""
+    import redis
+    from django.conf import settings
 
-    sent = []
-    monkeypatch.setattr(tasks.track_daily_task, "delay", lambda *a, **k: sent.append(a))
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("celery")
+    yield client
+    client.delete("celery")
+
+
+def test_jobs_page_queues_the_task_on_the_broker(client, tracker, broker_queue, django_capture_on_commit_callbacks):
+    import json
+
     client.force_login(tracker)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
-    assert sent == [("2025-06-10",)]
+        response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
+    assert response.status_code == 302
+    messages = [json.loads(raw) for raw in broker_queue.lrange("celery", 0, -1)]
+    assert [(m["headers"]["task"], m["headers"]["argsrepr"]) for m in messages] == [
+        ("alerts.tasks.track_daily_task", "['2025-06-10']")
+    ]
+    assert not JobRun.objects.filter(outcome="waiting").exists()
+
+
+@pytest.fixture
+def broker_away():
+    """Point the Celery app at a port where nothing listens, as when Redis is down."""
+    from courtflow.celery import app
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # the connection that sends tasks
+    reset_pools()
+    yield
+    app.conf.broker_write_url = None
+    reset_pools()
+
+
+def test_jobs_page_records_the_job_when_the_broker_is_away(
+    client, tracker, broker_away, broker_queue, django_capture_on_commit_callbacks
+):
+    client.force_login(tracker)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
+    assert response.status_code == 302
+    response = client.get(response["Location"])
+    assert response.status_code == 200
+    waiting = JobRun.objects.get(outcome="waiting")
+    assert (waiting.job, waiting.as_of, waiting.counts) == (
+        "track_daily",
+        dt.date(2025, 6, 10),
+        {"task": "alerts.tasks.track_daily_task", "args": ["2025-06-10"]},
+    )
+    assert waiting.trigger == f"web:{tracker.username}"
+    body = response.content.decode()
+    assert "queue" in body.lower() or "队列" in body
+
+
+def test_waiting_jobs_are_sent_once_when_the_broker_returns(tracker, broker_queue):
+    import json
+
+    from alerts.queueing import requeue_waiting
+
+    now = dt.datetime(2025, 6, 10, 1, 0, tzinfo=dt.UTC)
+    JobRun.objects.create(
+        job="track_daily",
+        as_of=dt.date(2025, 6, 10),
+        started_at=now,
+        finished_at=now,
+        outcome="waiting",
+        counts={"task": "alerts.tasks.track_daily_task", "args": ["2025-06-10"]},
+    )
+    assert requeue_waiting() == {"sent": 1, "still_waiting": 0}
+    assert requeue_waiting() == {"sent": 0, "still_waiting": 0}
+    assert JobRun.objects.get().outcome == "resent"
+    messages = [json.loads(raw) for raw in broker_queue.lrange("celery", 0, -1)]
+    assert [m["headers"]["task"] for m in messages] == ["alerts.tasks.track_daily_task"]
 
 
 def test_jobs_page_shows_every_kind_of_counts(client, tracker):
