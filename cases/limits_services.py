@@ -87,6 +87,7 @@ def recompute_clock(case: Case, today: dt.date | None = None) -> Case:
             limit_excluded_days=state.excluded_days,
             deadline=limits.deadline_on(state, measured, working_calendar(raw, raw)),
         )
+    fields["updated_at"] = timezone.now()  # seen by incremental sync (updated_since)
     Case.objects.filter(pk=case.pk).update(**fields)
     for name, value in fields.items():
         setattr(case, name, value)
@@ -219,7 +220,11 @@ def _store_deadlines(qs: QuerySet, as_of: dt.date) -> int:
         .order_by("day")
         .values("day")[:1]
     )
-    return qs.update(deadline=Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of)))
+    # updated_at moves too, so that an integration's incremental sync (updated_since) sees the new deadline.
+    return qs.update(
+        deadline=Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of)),
+        updated_at=timezone.now(),
+    )
 
 
 def refresh_all_deadlines(as_of: dt.date | None = None) -> int:

@@ -44,7 +44,9 @@ def visible_cases(user: User, queryset: QuerySet[Case] | None = None) -> QuerySe
     if is_court_wide(user):
         return qs
     ids = headed_division_ids(user)
-    if user.division_id:
+    # A division's cases are for the people who work them; an account with no role sees only
+    # the cases it handles (none, usually) and the divisions it heads.
+    if user.division_id and user.has_role(Role.CLERK, Role.HANDLER, Role.DIVISION_HEAD):
         ids.add(user.division_id)
     return qs.filter(Q(division_id__in=ids) | Q(handler=user))
 

@@ -190,3 +190,13 @@ def test_external_id_unique_when_present():
     CaseFactory(external_id="X1")
     with pytest.raises(IntegrityError), transaction.atomic():
         CaseFactory(external_id="X1")
+
+
+def test_an_account_without_a_role_sees_no_division_cases(clerk, division, handler):
+    from cases.permissions import visible_cases
+
+    case = register(clerk, division, handler)
+    nobody = UserFactory(court=division.court, division=division, roles=[])
+    assert not visible_cases(nobody).exists()
+    assert list(visible_cases(clerk)) == [case]
+    assert list(visible_cases(handler)) == [case]
