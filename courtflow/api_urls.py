@@ -43,6 +43,7 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/", include("cases.api.limits")),
     path("schema/", EnglishSchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^.*$", not_found),
