@@ -24,7 +24,7 @@ from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import ageing, imports, permissions, services
+from . import ageing, imports, limits_views, permissions, services
 from .forms import (
     ACTION_FORMS,
     ActingHeadForm,
@@ -218,6 +218,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": [(a, ACTION_LABELS[a]) for a in actions],
         "today": today,
         "sections": case_sections(request, case),
+        "limit_section": limits_views.clock_section(request, case),
     }
     return render(request, "cases/case_detail.html", context)
 
