@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import jobs
+from .schedule_days import mondays_due
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -30,7 +32,14 @@ def track_daily_task(self, as_of: str | None = None) -> str:
 
 @shared_task(bind=True, acks_late=True, time_limit=20 * 60, soft_time_limit=19 * 60)
 def dispatch_weekly_task(self, as_of: str | None = None) -> str:
-    return jobs.run_dispatch_weekly(_date(as_of), trigger=_trigger(self)).outcome
+    """The beat fires this every morning; without `as_of` it builds, as of its Monday, each week whose
+    dispatch day (the first working day on or after Monday) has come and whose list is not built yet."""
+    if as_of:
+        return jobs.run_dispatch_weekly(_date(as_of), trigger=_trigger(self)).outcome
+    mondays = mondays_due(timezone.localdate())
+    if not mondays:
+        return "not a dispatch day"
+    return ", ".join(jobs.run_dispatch_weekly(monday, trigger=_trigger(self)).outcome for monday in mondays)
 
 
 @shared_task(bind=True, acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)

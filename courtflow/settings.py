@@ -335,13 +335,15 @@ COURTFLOW_SCHEDULES = {
     },
     "dispatch-weekly": {
         "task": "alerts.tasks.dispatch_weekly_task",
-        "cron": _cron("DISPATCH_WEEKLY", "0 8 * * 1"),
-        "expires": 6 * 24 * 3600,
+        # Daily: the task builds on the week's first working day (alerts/schedule_days.py).
+        "cron": _cron("DISPATCH_WEEKLY", "0 8 * * *"),
+        "expires": 23 * 3600,
     },
     "build-bulletin": {
         "task": "reports.tasks.build_bulletin_task",
-        "cron": _cron("BUILD_BULLETIN", "0 8 1 * *"),
-        "expires": 27 * 24 * 3600,
+        # Daily: the task builds on the month's first working day.
+        "cron": _cron("BUILD_BULLETIN", "0 8 * * *"),
+        "expires": 23 * 3600,
     },
     # The dashboards' figures of the day, after daily tracking (pages read them, not the cases).
     "snapshot-figures": {

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.utils import timezone
 
+from alerts.schedule_days import bulletin_due
 from cases.models import User
 
 from . import services
@@ -25,9 +27,13 @@ def _trigger(task) -> str:
     bind=True, name="reports.tasks.build_bulletin_task", acks_late=True, time_limit=20 * 60, soft_time_limit=19 * 60
 )
 def build_bulletin_task(self, period: str | None = None) -> list[str]:
-    """Build `period` (YYYY-MM); by default last month and any earlier month missed while nothing ran."""
+    """Build `period` (YYYY-MM); by default last month and any earlier month missed while nothing ran.
+    The beat fires this every morning; without `period` it builds once the month's first working day has
+    come, until last month's bulletin is built."""
     if period:
         runs = [services.run_bulletin_job(period, trigger=_trigger(self))]
+    elif not bulletin_due(timezone.localdate()):
+        return []
     else:
         runs = services.build_due_bulletins(trigger=_trigger(self))
     return [f"{run.as_of}: {run.outcome}" for run, _result in runs]

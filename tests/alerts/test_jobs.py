@@ -295,9 +295,14 @@ def test_install_schedules_is_idempotent_and_keeps_admin_edits(db, settings):
     daily = PeriodicTask.objects.get(name="track-daily")
     assert (daily.crontab.minute, daily.crontab.hour, str(daily.crontab.timezone)) == ("0", "7", "Asia/Shanghai")
     weekly = PeriodicTask.objects.get(name="dispatch-weekly").crontab
-    assert (weekly.hour, weekly.day_of_week) == ("8", "1")
+    # Daily: the tasks themselves wait for the first working day of the week / month.
+    assert (weekly.hour, weekly.day_of_week) == ("8", "*")
     monthly = PeriodicTask.objects.get(name="build-bulletin")
-    assert (monthly.task, monthly.crontab.day_of_month) == ("reports.tasks.build_bulletin_task", "1")
+    assert (monthly.task, monthly.crontab.day_of_month, monthly.crontab.hour) == (
+        "reports.tasks.build_bulletin_task",
+        "*",
+        "8",
+    )
 
     # An administrator moves the weekly dispatch; a changed default moves the daily run.
     from alerts.schedules import _crontab
