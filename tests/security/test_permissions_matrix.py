@@ -283,7 +283,7 @@ PAGE_ACTIONS = [
         lambda w: {"pk": w.alert_a.pk},
         {},
         # Acknowledging says "I saw it": anyone who may see the case.
-        {"clerk_a", "handler_a", "head_a", "vice_president", "president", "tracker", "admin", "norole_a"},
+        {"clerk_a", "handler_a", "head_a", "vice_president", "president", "tracker", "admin"},
     ),
     ("alerts:dispatch_acknowledge", lambda w: {"pk": w.dispatch_a.pk}, {}, {"head_a", "admin"}),
     ("reports:bulletin_sign_off", lambda w: {"pk": w.bulletin.pk}, "division_a", {"head_a"}),
