@@ -59,6 +59,7 @@ def test_case_page_shows_the_clock_and_its_ledger(client, case, clerk):
     assert section["clock"].days_remaining == (stored.deadline - TODAY).days
     html = response.content.decode()
     assert 'id="time-limit"' in html
+    assert "法定审限" in html and "扣除审限期间" in html  # the page speaks Chinese by default
     assert stored.deadline.strftime("%Y") in html and "公告送达" in html and "案情复杂" in html
     # The clerk records periods and could request, but a request is pending; the clerk does not decide.
     assert section["period_form"] is not None
