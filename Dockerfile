@@ -14,4 +14,4 @@ RUN DEBUG=1 SECRET_KEY=build-only python manage.py collectstatic --no-input -v0 
     && mkdir -p /var/lib/courtflow && chown -R courtflow /var/lib/courtflow
 USER courtflow
 EXPOSE 8000
-CMD ["gunicorn", "courtflow.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "courtflow.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "300", "--access-logfile", "-"]
