@@ -167,3 +167,25 @@ def extension_decide(request: HttpRequest, extension_pk: int) -> HttpResponse:
 
     title = _("Decide extension step %(step)s") % {"step": extension.step}
     return _handle(request, case, form, title, request.path, save)
+
+
+@login_required
+def hidden_overruns(request: HttpRequest) -> HttpResponse:
+    """The tracking officer's list of hidden overruns (隐性超审限), with each flag's evidence,
+    and the running counts per division. Read-only: the daily check raises and clears flags."""
+    from .views import paginate, query_without_page
+
+    if not permissions.can_view_hidden_overruns(request.user):
+        raise PermissionDenied
+    divisions = list(permissions.visible_divisions(request.user).order_by("sort_order", "code"))
+    division = next((d for d in divisions if str(d.pk) == request.GET.get("division")), None)
+    page = paginate(request, limits.hidden_overrun_flags(division=division))
+    context = {
+        "page": page,
+        "query": query_without_page(request),
+        "divisions": divisions,
+        "division": division,
+        "counts": limits.hidden_overrun_counts_by_division(),
+        "nav_active": "hidden_overruns",
+    }
+    return render(request, "cases/limits/hidden_overruns.html", context)

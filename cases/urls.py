@@ -17,6 +17,7 @@ urlpatterns = [
         limits_views.extension_decide,
         name="limit_extension_decide",
     ),
+    path("cases/hidden-overruns/", limits_views.hidden_overruns, name="hidden_overruns"),
     path("cases/import/", views.case_import, name="import"),
     path("staff/", views.reassign, name="reassign"),
 ]
