@@ -119,18 +119,24 @@ def _check_as_of(as_of: dt.date) -> None:
         )
 
 
-def _notify_alerts(
-    alerts: QuerySet[Alert], *, role: str, kind: str, key_suffix: str, subject: tuple[str, str], as_of: dt.date
+_NOTIFICATION_FIELDS = [
+    "recipient",
+    "kind",
+    "key",
+    "subject",
+    "body",
+    "link",
+    "alert",
+    "case",
+    "created_on",
+    "created_at",
+]
+
+
+def _insert_notifications(
+    alerts: QuerySet[Alert], recipient, *, kind: str, key_suffix: str, subject: tuple[str, str], as_of: dt.date
 ) -> int:
-    """INSERT … SELECT one notification per alert for the person holding `role` for its case."""
-    if role == "handler":
-        recipient = F("case__handler_id")
-    elif role == "head":
-        recipient = effective_head_expression(as_of, prefix="case__division__")
-    elif role == "vice_president":
-        recipient = F("case__division__vice_president_id")
-    else:
-        raise ValueError(role)
+    """INSERT … SELECT one notification per alert for `recipient` (an expression or a user id)."""
     before, after = subject
     rows = (
         alerts.annotate(
@@ -157,40 +163,38 @@ def _notify_alerts(
             "n_created_at",
         )
     )
-    fields = ["recipient", "kind", "key", "subject", "body", "link", "alert", "case", "created_on", "created_at"]
-    return insert_select(Notification, fields, rows)
+    return insert_select(Notification, _NOTIFICATION_FIELDS, rows)
+
+
+def _notify_alerts(
+    alerts: QuerySet[Alert], *, role: str, kind: str, key_suffix: str, subject: tuple[str, str], as_of: dt.date
+) -> int:
+    """One notification per alert for the person holding `role` for its case."""
+    if role == "handler":
+        recipient = F("case__handler_id")
+    elif role == "head":
+        recipient = effective_head_expression(as_of, prefix="case__division__")
+    elif role == "vice_president":
+        recipient = F("case__division__vice_president_id")
+    else:
+        raise ValueError(role)
+    return _insert_notifications(alerts, recipient, kind=kind, key_suffix=key_suffix, subject=subject, as_of=as_of)
 
 
 def _notify_presidents(alerts: QuerySet[Alert], *, subject: tuple[str, str], as_of: dt.date) -> int:
     """Escalated over-15-month alerts go to the president(s): the last step of the ladder."""
     presidents = list(User.objects.filter(is_active=True, groups__name=Role.PRESIDENT).values_list("pk", flat=True))
-    written = 0
-    for president in presidents:  # one or two people, not one per case
-        before, after = subject
-        rows = alerts.annotate(
-            n_recipient=Value(president),
-            n_kind=Value(NotificationKind.ALERT_ESCALATED),
-            n_key=Concat(Value("alert:"), Cast("pk", CharField()), Value(":escalated"), output_field=CharField()),
-            n_subject=Concat(Value(before), F("case__case_number"), Value(after), output_field=CharField()),
-            n_body=Value(""),
-            n_link=Concat(Value("/cases/"), Cast("case_id", CharField()), Value("/"), output_field=CharField()),
-            n_created_on=Value(as_of),
-            n_created_at=Value(timezone.now()),
-        ).values_list(
-            "n_recipient",
-            "n_kind",
-            "n_key",
-            "n_subject",
-            "n_body",
-            "n_link",
-            "pk",
-            "case_id",
-            "n_created_on",
-            "n_created_at",
+    return sum(  # one or two people, not one per case
+        _insert_notifications(
+            alerts,
+            Value(president),
+            kind=NotificationKind.ALERT_ESCALATED,
+            key_suffix="escalated",
+            subject=subject,
+            as_of=as_of,
         )
-        fields = ["recipient", "kind", "key", "subject", "body", "link", "alert", "case", "created_on", "created_at"]
-        written += insert_select(Notification, fields, rows)
-    return written
+        for president in presidents
+    )
 
 
 STATE_TABLE = TrackingState._meta.db_table
