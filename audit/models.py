@@ -5,9 +5,11 @@ below. They are registered here, in an app of their own, so that the historical 
 their migrations) live apart from the apps whose models they follow, and so that no app has to
 know it is audited. The dependency runs one way: audit reads cases, alerts and reports.
 
-What the trail cannot see: `QuerySet.update()` and bulk inserts do not call `save()`. The jobs
-change rows set-wise on purpose; their changes are recorded per run (alerts.JobRun with its
-counts), not per row. Set-based case registration still writes each case's CaseEvent.
+What the trail cannot see: `QuerySet.update()` does not call `save()`. The jobs change rows
+set-wise on purpose; their changes are recorded per run (alerts.JobRun with its counts), not per
+row. The bulk services of the register (bulk registration and bulk changes of cases, from the
+API's bulk endpoint and file imports) write their historical rows in one INSERT through
+`cases.history.record_bulk`, with the same who, when, source and address.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ class AuditFields(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def bulk_attrs(cls) -> dict:
+        """The same columns for rows written in bulk (`cases.history.record_bulk`), which
+        simple-history's `bulk_history_create` fills without sending its hook."""
+        source, ip = request_source(getattr(HistoricalRecords.context, "request", None))
+        return {"history_source": source, "history_ip": ip}
 
 
 def request_source(request) -> tuple[str, str | None]:

@@ -8,8 +8,8 @@
 Each row is matched by external_id when given (falling back to the case number for a case
 that has no external id yet), else by its normalised case number; it is then created,
 updated or reported unchanged. A row with errors is refused alone: new rows are validated
-before one set-based INSERT (services.register_cases), changed rows are written one by one
-through services.change_case inside a savepoint. A batch over MAX_ROWS is refused whole.
+before one set-based INSERT (services.register_cases), changed rows are validated before one
+set-based UPDATE (services.change_cases). A batch over MAX_ROWS is refused whole.
 
 In a file, an empty cell means "not given" (the case keeps its value); in the API, a field
 left out is not given and null clears it.
@@ -484,13 +484,13 @@ def upsert_cases(
                     results[i] = RowResult(i, data.get("case_number"), "error", _error_dict(outcome))
                 else:
                     results[i] = RowResult(i, outcome.case_number, "created", case_id=outcome.pk)
-        for i, case, changes in updates:
-            try:
-                with transaction.atomic():  # a savepoint: a refused row leaves no trace
-                    services.change_case(actor, case, changes, today=today)
-                results[i] = RowResult(i, changes.get("case_number") or case.case_number, "updated", case_id=case.pk)
-            except ValidationError as exc:
-                results[i] = RowResult(i, changes.get("case_number") or case.case_number, "error", _error_dict(exc))
+        changed = services.change_cases(actor, [(case, changes) for _i, case, changes in updates], today=today)
+        for (i, case, changes), outcome in zip(updates, changed, strict=True):
+            number = changes.get("case_number") or case.case_number
+            if isinstance(outcome, ValidationError):
+                results[i] = RowResult(i, number, "error", _error_dict(outcome))
+            else:
+                results[i] = RowResult(i, number, "updated", case_id=case.pk)
         if dry_run:
             transaction.set_rollback(True)
     report.results = [r for r in results if r is not None]

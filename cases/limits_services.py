@@ -10,6 +10,7 @@ Nothing here runs from a signal.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from . import limits
 from .calendar import working_calendar
+from .history import record_bulk
 from .models import (
     Approver,
     Case,
@@ -52,46 +54,62 @@ def _setting(name: str, default: int) -> int:
 # --- the stored clock -------------------------------------------------------------------------
 
 
+CLOCK_FIELDS = ("limit_rule", "limit_nominal", "limit_raw", "limit_paused_from", "limit_excluded_days", "deadline")
+
+
 def recompute_clock(case: Case, today: dt.date | None = None) -> Case:
     """Recompute and store the case's rule, deadline state and deadline (as of `today`)."""
+    recompute_clocks([case], today)
+    return case
+
+
+def recompute_clocks(cases: list[Case], today: dt.date | None = None) -> None:
+    """Recompute and store the rule, deadline state and deadline of saved cases (as of `today`):
+    the rules, approved extensions, excluded periods and calendar in one query each, the clocks in
+    memory, then one UPDATE."""
     today = today or timezone.localdate()
-    rule = limits.pick_rule(
-        LimitRule.objects.filter(category=case.category, stage=case.stage, active=True),
-        case.category,
-        case.stage,
-        case.procedure,
-        case.limit_variant,
-    )
-    fields: dict[str, Any] = {
-        "limit_rule": rule,
-        "limit_nominal": None,
-        "limit_raw": None,
-        "limit_paused_from": None,
-        "limit_excluded_days": 0,
-        "deadline": None,
-    }
-    if rule is not None:
-        extensions = [
-            (e.length, e.unit)
-            for e in case.extensions.filter(status=ExtensionStatus.APPROVED).order_by("step", "decided_on", "id")
-        ]
-        periods = list(case.excluded_periods.values_list("start", "end"))
-        state = limits.clock_state(case.filed_on, (rule.base_length, rule.base_unit), extensions, periods)
+    if not cases:
+        return
+    ids = [case.pk for case in cases]
+    rules = list(LimitRule.objects.filter(active=True))
+    extensions: dict[int, list] = defaultdict(list)
+    approved = Extension.objects.filter(case_id__in=ids, status=ExtensionStatus.APPROVED)
+    for case_id, length, unit in approved.order_by("case_id", "step", "decided_on", "id").values_list(
+        "case_id", "length", "unit"
+    ):
+        extensions[case_id].append((length, unit))
+    periods: dict[int, list] = defaultdict(list)
+    for case_id, start, end in ExcludedPeriod.objects.filter(case_id__in=ids).values_list("case_id", "start", "end"):
+        periods[case_id].append((start, end))
+    clocks = []
+    for case in cases:
+        rule = limits.pick_rule(rules, case.category, case.stage, case.procedure, case.limit_variant)
+        if rule is None:
+            clocks.append((case, rule, None, None))
+            continue
+        state = limits.clock_state(
+            case.filed_on, (rule.base_length, rule.base_unit), extensions[case.pk], periods[case.pk]
+        )
         # A closed case is measured at its closing date; an open one as of today.
         measured = case.closed_on or today
-        raw = limits.raw_on(state, measured)
-        fields.update(
-            limit_nominal=state.nominal,
-            limit_raw=state.raw,
-            limit_paused_from=state.paused_from,
-            limit_excluded_days=state.excluded_days,
-            deadline=limits.deadline_on(state, measured, working_calendar(raw, raw)),
-        )
-    fields["updated_at"] = timezone.now()  # seen by incremental sync (updated_since)
-    Case.objects.filter(pk=case.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(case, name, value)
-    return case
+        clocks.append((case, rule, state, measured))
+    raws = [limits.raw_on(state, measured) for _c, _r, state, measured in clocks if state is not None]
+    is_working = working_calendar(min(raws), max(raws)) if raws else None
+    now = timezone.now()
+    for case, rule, state, measured in clocks:
+        _set_clock(case, rule, state, measured, is_working)
+        case.updated_at = now  # seen by incremental sync (updated_since)
+    Case.objects.bulk_update(cases, [*CLOCK_FIELDS, "updated_at"], batch_size=500)
+
+
+def _set_clock(case: Case, rule, state, measured: dt.date | None, is_working) -> None:
+    """The clock fields of `case` in memory from its rule and clock state (None: no rule)."""
+    case.limit_rule = rule
+    case.limit_nominal = state.nominal if state else None
+    case.limit_raw = state.raw if state else None
+    case.limit_paused_from = state.paused_from if state else None
+    case.limit_excluded_days = state.excluded_days if state else 0
+    case.deadline = limits.deadline_on(state, measured, is_working) if state else None
 
 
 def prepare_new_clocks(cases: list[Case], today: dt.date | None = None) -> None:
@@ -105,14 +123,11 @@ def prepare_new_clocks(cases: list[Case], today: dt.date | None = None) -> None:
     is_working = working_calendar(first, max(today, *(c.closed_on or today for c in cases)) + dt.timedelta(days=800))
     for case in cases:
         rule = limits.pick_rule(rules, case.category, case.stage, case.procedure, case.limit_variant)
-        case.limit_rule = rule
-        if rule is None:
-            continue
-        periods = [(today, None)] if case.status == CaseStatus.SUSPENDED else []
-        state = limits.clock_state(case.filed_on, (rule.base_length, rule.base_unit), (), periods)
-        case.limit_nominal, case.limit_raw = state.nominal, state.raw
-        case.limit_paused_from, case.limit_excluded_days = state.paused_from, state.excluded_days
-        case.deadline = limits.deadline_on(state, case.closed_on or today, is_working)
+        state = None
+        if rule is not None:
+            periods = [(today, None)] if case.status == CaseStatus.SUSPENDED else []
+            state = limits.clock_state(case.filed_on, (rule.base_length, rule.base_unit), (), periods)
+        _set_clock(case, rule, state, case.closed_on or today, is_working)
 
 
 def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = None) -> int:
@@ -196,13 +211,14 @@ def _initialise_clocks_in_python(qs: QuerySet, today: dt.date, batch: int = 2000
 def record_initial_periods(actor: User | None, cases: list[Case], today: dt.date | None = None) -> None:
     """After a bulk registration: the suspension period of each case registered as suspended."""
     today = today or timezone.localdate()
-    ExcludedPeriod.objects.bulk_create(
+    periods = ExcludedPeriod.objects.bulk_create(
         [
             ExcludedPeriod(case=c, reason_code=ExclusionReason.SUSPENSION, start=today, recorded_by=actor)
             for c in cases
             if c.status == CaseStatus.SUSPENDED
         ]
     )
+    record_bulk(ExcludedPeriod, periods, update=False)
 
 
 def refresh_deadlines(as_of: dt.date | None = None, queryset: QuerySet | None = None) -> int:
@@ -241,45 +257,89 @@ def after_case_change(
     effective_on: dt.date,
     today: dt.date | None = None,
 ) -> None:
-    """Called by cases.services after a case is saved: keep periods and the clock in step.
+    """Called by cases.services after a case is saved (`before_status` None: just registered)."""
+    after_cases_change(actor, [(before_status, case, changed)], effective_on, today=today)
+
+
+def after_cases_change(
+    actor: User | None,
+    changes: list[tuple[str | None, Case, set[str]]],
+    effective_on: dt.date,
+    today: dt.date | None = None,
+) -> None:
+    """Called by cases.services after cases are saved: keep periods and clocks in step, for a
+    whole batch in a few statements. Each item is (status before, saved case, changed fields).
 
     Suspending opens a suspension period; resuming ends it the day before; closing ends
     every running period on the closing date and resumes cases waiting for this one.
     """
-    if not (changed & CLOCK_INPUTS) and before_status is not None:
+    today = today or timezone.localdate()
+    relevant = [(b, case, changed) for b, case, changed in changes if b is None or changed & CLOCK_INPUTS]
+    if not relevant:
         return
-    status = case.status
-    if "status" in changed or before_status is None:
-        if status == CaseStatus.SUSPENDED and before_status != CaseStatus.SUSPENDED:
-            awaited = (
-                CaseLink.objects.filter(case=case, kind=CaseLinkKind.WAITS_FOR, target__closed_on__isnull=True)
-                .values_list("target", flat=True)
-                .first()
+    moved = [(before, case) for before, case, changed in relevant if before is None or "status" in changed]
+    suspending = [c for b, c in moved if c.status == CaseStatus.SUSPENDED and b != CaseStatus.SUSPENDED]
+    resuming = [c for b, c in moved if b == CaseStatus.SUSPENDED and c.status == CaseStatus.OPEN]
+    closing = [c for b, c in moved if c.status == CaseStatus.CLOSED and b != CaseStatus.CLOSED]
+    if suspending:
+        _open_suspensions(actor, suspending, effective_on)
+    if resuming:
+        _end_running(resuming, last_day=effective_on - dt.timedelta(days=1), only_suspension=True)
+    if closing:
+        _end_running(closing, last_day=None, only_suspension=False)
+    recompute_clocks([case for _b, case, _c in relevant], today=today)
+    if closing:
+        awaited = Case.objects.filter(status=CaseStatus.SUSPENDED).filter(
+            Q(links__kind=CaseLinkKind.WAITS_FOR, links__target__in=closing)
+            | Q(excluded_periods__awaited_case__in=closing, excluded_periods__end__isnull=True)
+        )
+        if awaited.exists():
+            for case in closing:
+                resume_waiting_cases(actor, case)
+
+
+def _open_suspensions(actor: User | None, cases: list[Case], start: dt.date) -> None:
+    """A running suspension period for each case that has none, naming the open case it
+    waits for (the first `waits_for` link), if any."""
+    ids = [case.pk for case in cases]
+    awaited: dict[int, int] = {}
+    waits = CaseLink.objects.filter(case_id__in=ids, kind=CaseLinkKind.WAITS_FOR, target__closed_on__isnull=True)
+    for case_id, target_id in waits.order_by("-pk").values_list("case_id", "target_id"):
+        awaited[case_id] = target_id  # the lowest link id wins, as before
+    running = set(
+        ExcludedPeriod.objects.filter(
+            case_id__in=ids, reason_code=ExclusionReason.SUSPENSION, end__isnull=True
+        ).values_list("case_id", flat=True)
+    )
+    periods = ExcludedPeriod.objects.bulk_create(
+        [
+            ExcludedPeriod(
+                case=case,
+                reason_code=ExclusionReason.SUSPENSION,
+                start=start,
+                recorded_by=actor,
+                awaited_case_id=awaited.get(case.pk),
             )
-            if not case.excluded_periods.filter(reason_code=ExclusionReason.SUSPENSION, end__isnull=True).exists():
-                ExcludedPeriod.objects.create(
-                    case=case,
-                    reason_code=ExclusionReason.SUSPENSION,
-                    start=effective_on,
-                    recorded_by=actor,
-                    awaited_case_id=awaited,
-                )
-        elif before_status == CaseStatus.SUSPENDED and status == CaseStatus.OPEN:
-            _end_running(case, effective_on - dt.timedelta(days=1), only_suspension=True)
-        if status == CaseStatus.CLOSED and before_status != CaseStatus.CLOSED:
-            _end_running(case, case.closed_on, only_suspension=False)
-    recompute_clock(case, today=today)
-    if status == CaseStatus.CLOSED and before_status != CaseStatus.CLOSED:
-        resume_waiting_cases(actor, case)
+            for case in cases
+            if case.pk not in running
+        ]
+    )
+    record_bulk(ExcludedPeriod, periods, update=False)
 
 
-def _end_running(case: Case, last_day: dt.date, *, only_suspension: bool) -> None:
-    running = case.excluded_periods.filter(end__isnull=True)
+def _end_running(cases: list[Case], *, last_day: dt.date | None, only_suspension: bool) -> None:
+    """End the running periods of `cases` on `last_day` (None: each case's closing date)."""
+    running = ExcludedPeriod.objects.filter(case__in=cases, end__isnull=True)
     if only_suspension:
         running = running.filter(reason_code=ExclusionReason.SUSPENSION)
+    last = (
+        Value(last_day)
+        if last_day is not None
+        else Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("closed_on")[:1])
+    )
     # A period that had not begun by its last day excluded nothing: drop it.
-    running.filter(start__gt=last_day).delete()
-    running.update(end=last_day)
+    running.filter(start__gt=last_day if last_day is not None else F("case__closed_on")).delete()
+    running.update(end=last)
 
 
 def resume_waiting_cases(actor: User | None, closed: Case) -> list[Case]:

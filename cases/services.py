@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import case_numbers, limits_services
+from .history import record_bulk
 from .models import (
     Case,
     CaseEvent,
@@ -323,12 +325,13 @@ def register_cases(
                 except ValidationError as exc:
                     out[i] = exc
         return out
+    record_bulk(Case, good, update=False)
     CaseEvent.objects.bulk_create([event for case in good for event in _registration_events(actor, case, today)])
     limits_services.record_initial_periods(actor, good, today)
     return out
 
 
-def _event_kinds(before: Case, changes: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+def _event_kinds(before_status: str, changes: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
     """Which events a set of changes makes, with the fields each one records."""
     changed = set(changes)
     kinds: list[tuple[str, tuple[str, ...]]] = []
@@ -345,7 +348,7 @@ def _event_kinds(before: Case, changes: Mapping[str, Any]) -> list[tuple[str, tu
     if details:
         kinds.append((EventKind.UPDATED, details))
     if "status" in changed:
-        old, new = before.status, changes["status"]
+        old, new = before_status, changes["status"]
         closing = ("status", "closed_on", "closure_method")
         if new == CaseStatus.CLOSED:
             kinds.append((EventKind.CLOSED, closing))
@@ -360,31 +363,8 @@ def _event_kinds(before: Case, changes: Mapping[str, Any]) -> list[tuple[str, tu
     return kinds
 
 
-@transaction.atomic
-def change_case(
-    actor: User | None,
-    case: Case,
-    changes: Mapping[str, Any],
-    *,
-    effective_on: dt.date | None = None,
-    note: str = "",
-    today: dt.date | None = None,
-) -> list[CaseEvent]:
-    """Apply `changes` (EDITABLE_FIELDS) to `case`, validate, save and record the events.
-
-    Values equal to the current ones are ignored, so sending the same data twice records
-    nothing. Returns the events written (empty when nothing changed).
-    """
-    today = today or timezone.localdate()
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
-    case = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("court", "division", "handler", "clerk")
-        .get(pk=case.pk)
-    )
-    before = Case.objects.select_related("division", "handler", "clerk").get(pk=case.pk)
+def _real_changes(case: Case, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes that differ from the case's current values, normalised."""
     real: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "case_number" and value is not None:
@@ -397,35 +377,206 @@ def change_case(
         compare = value.pk if hasattr(value, "pk") else value
         if compare != current:
             real[name] = value
-    if not real:
-        return []
-    for name, value in real.items():
-        setattr(case, name, value)
-    _validate(case, today)
-    case.set_lines()
-    _save(case)
-    events = []
-    for kind, fields in _event_kinds(before, real):
-        if kind == EventKind.CLOSED:
-            when = case.closed_on
-        elif kind == EventKind.FILING_DATE_CORRECTED:
-            when = case.filed_on
-        else:
-            when = effective_on or today
-        events.append(
-            CaseEvent.objects.create(
-                case=case,
-                kind=kind,
-                actor=actor,
-                effective_on=when,
-                note=note,
-                before=_snapshot(before, fields),
-                after=_snapshot(case, fields),
+    return real
+
+
+# Fields that follow from the case number and the filing date (see _validate and set_lines).
+_NUMBER_FIELDS = ("year", "court_code", "case_type", "seq", "category", "stage")
+_LINE_FIELDS = ("line_6m", "line_12m", "line_15m")
+
+
+@dataclass
+class _Change:
+    case: Case
+    real: dict[str, Any]
+    before: dict[str, Any]  # the case's editable fields before the change, as the event log writes them
+    before_status: str
+
+
+def _claim_unique_values(batch: list[_Change], refused: dict[int, ValidationError]) -> None:
+    """One query for the case numbers and external ids the batch sets: a value held by another
+    case (outside the batch, or in it and kept) refuses the row; within the batch the first
+    row to take a value wins, as one-by-one changes would."""
+    moving = [c for c in batch if {"case_number", "external_id"} & set(c.real)]
+    if not moving:
+        return
+    numbers = {c.case.case_number for c in moving if "case_number" in c.real}
+    externals = {c.case.external_id for c in moving if c.real.get("external_id")}
+    in_batch = {c.case.pk: c for c in batch}
+    held_numbers: set[tuple[int, str]] = set()
+    held_external: set[str] = set()
+    holders = Case.objects.filter(Q(case_number__in=numbers) | Q(external_id__in=externals))
+    for pk, court_id, number, external_id in holders.values_list("pk", "court_id", "case_number", "external_id"):
+        change = in_batch.get(pk)
+        if change is None or "case_number" not in change.real:
+            held_numbers.add((court_id, number))
+        if external_id and (change is None or "external_id" not in change.real):
+            held_external.add(external_id)
+    for change in moving:
+        case, errors = change.case, {}
+        key = (case.court_id, case.case_number)
+        if "case_number" in change.real and key in held_numbers:
+            errors["case_number"] = [_("Case %(number)s is already registered.") % {"number": case.case_number}]
+        if change.real.get("external_id") and case.external_id in held_external:
+            errors["external_id"] = [_("Another case already has this external id.")]
+        if errors:
+            refused[case.pk] = ValidationError(errors)
+            continue
+        if "case_number" in change.real:
+            held_numbers.add(key)
+        if change.real.get("external_id"):
+            held_external.add(case.external_id)
+
+
+def change_case(
+    actor: User | None,
+    case: Case,
+    changes: Mapping[str, Any],
+    *,
+    effective_on: dt.date | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> list[CaseEvent]:
+    """Apply `changes` (EDITABLE_FIELDS) to `case`, validate, save and record the events.
+
+    Values equal to the current ones are ignored, so sending the same data twice records
+    nothing. Returns the events written (empty when nothing changed); raises ValidationError.
+    """
+    (outcome,) = change_cases(actor, [(case, changes)], effective_on=effective_on, note=note, today=today)
+    if isinstance(outcome, ValidationError):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def change_cases(
+    actor: User | None,
+    items: list[tuple[Case, Mapping[str, Any]]],
+    *,
+    effective_on: dt.date | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> list[list[CaseEvent] | ValidationError]:
+    """change_case for many cases at once (the bulk API, file imports, reassignment), and the one
+    implementation of it: the same validation, events and clock upkeep, written set-based -- one
+    locking SELECT, one uniqueness query, one UPDATE of the changed columns, one INSERT of events
+    and one of historical rows, then the clock upkeep for the batch.
+
+    Returns, per item in order, the events written or the ValidationError that refused the row;
+    a refused row writes nothing, the others are saved. Each case appears at most once.
+    """
+    today = today or timezone.localdate()
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("court", "division", "handler", "clerk")
+        .in_bulk([case.pk for case, _changes in items])
+    )
+    outcomes: dict[int, list[CaseEvent] | ValidationError] = {}
+    batch: list[_Change] = []
+    for given, changes in items:
+        case = locked.get(given.pk)
+        if case is None:
+            outcomes[given.pk] = ValidationError({"non_field_errors": [_("This case no longer exists.")]})
+            continue
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            outcomes[case.pk] = ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+            continue
+        real = _real_changes(case, changes)
+        if not real:
+            outcomes[case.pk] = []
+            continue
+        change = _Change(case, real, _snapshot(case, EDITABLE_FIELDS), case.status)
+        for name, value in real.items():
+            setattr(case, name, value)
+        try:
+            _validate(case, today, check_clashes=False)
+        except ValidationError as exc:
+            outcomes[case.pk] = exc
+            continue
+        case.set_lines()
+        batch.append(change)
+    refused: dict[int, ValidationError] = {}
+    _claim_unique_values(batch, refused)
+    outcomes.update(refused)
+    batch = [c for c in batch if c.case.pk not in refused]
+    if batch:
+        try:
+            with transaction.atomic():
+                _write_changes(actor, batch, effective_on=effective_on, note=note, today=today, outcomes=outcomes)
+        except IntegrityError:
+            # A concurrent writer took a number or an external id meanwhile: one by one, so
+            # that only the clashing rows are refused.
+            if len(batch) == 1:
+                outcomes[batch[0].case.pk] = ValidationError(
+                    {
+                        "case_number": [
+                            _("This case was registered at the same moment by someone else; reload and try again.")
+                        ]
+                    }
+                )
+            else:
+                for change in batch:
+                    (outcomes[change.case.pk],) = change_cases(
+                        actor,
+                        [(Case(pk=change.case.pk), change.real)],
+                        effective_on=effective_on,
+                        note=note,
+                        today=today,
+                    )
+    return [outcomes[case.pk] for case, _changes in items]
+
+
+def _write_changes(
+    actor: User | None,
+    batch: list[_Change],
+    *,
+    effective_on: dt.date | None,
+    note: str,
+    today: dt.date,
+    outcomes: dict,
+) -> None:
+    now = timezone.now()
+    columns: set[str] = {"updated_at"}
+    for change in batch:
+        change.case.updated_at = now
+        columns.update(change.real)
+        if "case_number" in change.real:
+            columns.update(_NUMBER_FIELDS)
+        if "filed_on" in change.real:
+            columns.update(_LINE_FIELDS)
+    cases = [change.case for change in batch]
+    Case.objects.bulk_update(cases, sorted(columns), batch_size=500)
+    record_bulk(Case, cases, update=True)
+    events: list[CaseEvent] = []
+    for change in batch:
+        case = change.case
+        written = []
+        for kind, fields in _event_kinds(change.before_status, change.real):
+            if kind == EventKind.CLOSED:
+                when = case.closed_on
+            elif kind == EventKind.FILING_DATE_CORRECTED:
+                when = case.filed_on
+            else:
+                when = effective_on or today
+            written.append(
+                CaseEvent(
+                    case=case,
+                    kind=kind,
+                    actor=actor,
+                    effective_on=when,
+                    note=note,
+                    before={name: change.before[name] for name in fields},
+                    after=_snapshot(case, fields),
+                )
             )
-        )
+        outcomes[case.pk] = written
+        events.extend(written)
+    CaseEvent.objects.bulk_create(events)
     # Suspension periods, resumption of waiting cases and the stored deadline follow the change.
-    limits_services.after_case_change(actor, before.status, case, set(real), effective_on or today, today=today)
-    return events
+    limits_services.after_cases_change(
+        actor, [(c.before_status, c.case, set(c.real)) for c in batch], effective_on or today, today=today
+    )
 
 
 def _require_status(case: Case, allowed: set[str], message: str) -> None:
@@ -503,13 +654,15 @@ def link_cases(actor: User | None, case: Case, target: Case, kind: str) -> CaseL
 
 
 @transaction.atomic
+@transaction.atomic
 def reassign_cases(actor: User | None, cases, handler: User, note: str = "") -> int:
-    """Move open cases to another handler, one event each (a departing judge's docket)."""
-    moved = 0
-    for case in cases.select_related("court", "division", "handler", "clerk"):
-        if change_case(actor, case, {"handler": handler}, note=note):
-            moved += 1
-    return moved
+    """Move open cases to another handler, one event each (a departing judge's docket): all of
+    them or, when one is refused, none."""
+    outcomes = change_cases(actor, [(case, {"handler": handler}) for case in cases.only("pk")], note=note)
+    for outcome in outcomes:
+        if isinstance(outcome, ValidationError):
+            raise outcome
+    return sum(1 for outcome in outcomes if outcome)
 
 
 @transaction.atomic

@@ -208,3 +208,72 @@ def test_import_cases_command_dry_run_and_real(org, today, tmp_path, capsys):
     path.write_text("案号,立案日期,承办部门,承办人\n(2026)黔0281民初1号,2026-03-01,civil-1,judge1\n", encoding="utf-8")
     call_command("import_cases", str(path))
     assert "1 unchanged" in capsys.readouterr().out
+
+
+def test_bulk_query_count_does_not_grow_with_changed_rows(api, today):
+    client = api("integration")
+    client.post("/api/v1/cases/bulk/", [row(i) for i in range(1, 206)], format="json")
+
+    def queries(rows):
+        with CaptureQueriesContext(connection) as ctx:
+            result = client.post("/api/v1/cases/bulk/", rows, format="json").json()
+        assert result["updated"] == len(rows), result
+        return len(ctx.captured_queries)
+
+    # Detail changes, transfers and closings: the statements per batch do not depend on its size.
+    few = queries([row(i, cause="借款合同纠纷", handler="judge2", division="civil-2") for i in range(1, 6)])
+    many = queries([row(i, cause="借款合同纠纷", handler="judge2", division="civil-2") for i in range(6, 206)])
+    assert few == many
+    closing = {"status": "closed", "closed_on": "2026-11-20", "closure_method": "judgment"}
+    assert queries([row(i, **closing) for i in range(1, 6)]) == queries([row(i, **closing) for i in range(6, 206)])
+
+
+def test_bulk_changes_write_the_audit_trail_with_their_source(api, today):
+    client = api("integration")
+    client.post("/api/v1/cases/bulk/", [row(1), row(2)], format="json")
+    client.post("/api/v1/cases/bulk/", [row(1, cause="借款合同纠纷"), row(2)], format="json")
+    case = Case.objects.get(case_number="（2026）黔0281民初1号")
+    trail = list(case.history.order_by("history_date", "history_id"))
+    assert [h.history_type for h in trail] == ["+", "~"]
+    assert [h.cause for h in trail] == ["民间借贷纠纷", "借款合同纠纷"]
+    assert {h.history_source for h in trail} == {"api_token"}
+    assert {h.history_user.username for h in trail} == {"integration"}
+    assert all(h.history_ip for h in trail)
+    unchanged = Case.objects.get(case_number="（2026）黔0281民初2号")
+    assert unchanged.history.count() == 1  # an unchanged row writes nothing
+
+
+def test_bulk_number_clashes_refuse_only_the_clashing_rows(api, make_case, today):
+    client = api("integration")
+    client.post(
+        "/api/v1/cases/bulk/",
+        [row(1, external_id="A"), row(2, external_id="B"), row(3, external_id="C"), row(4, external_id="D")],
+        format="json",
+    )
+    results = client.post(
+        "/api/v1/cases/bulk/",
+        [
+            row(2, external_id="A"),  # case A takes the number case B keeps: refused
+            row(50, external_id="C"),  # C and D both move to 50: the first row wins
+            row(50, external_id="D"),
+            row(4, external_id="B"),  # B moves to 4, which D keeps when its own move is refused
+        ],
+        format="json",
+    ).json()["results"]
+    assert [r["result"] for r in results] == ["error", "updated", "error", "error"]
+    assert "case_number" in results[0]["errors"] and "case_number" in results[2]["errors"]
+    numbers = dict(Case.objects.values_list("external_id", "case_number"))
+    assert numbers["A"] == "（2026）黔0281民初1号" and numbers["C"] == "（2026）黔0281民初50号"
+    assert numbers["D"] == "（2026）黔0281民初4号"
+
+
+def test_bulk_swapping_two_numbers_gives_row_errors_not_a_500(api, today):
+    client = api("integration")
+    client.post("/api/v1/cases/bulk/", [row(1, external_id="A"), row(2, external_id="B")], format="json")
+    response = client.post("/api/v1/cases/bulk/", [row(2, external_id="A"), row(1, external_id="B")], format="json")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    # The database refuses the swap mid-statement; row by row, each still clashes with the other.
+    assert [r["result"] for r in results] == ["error", "error"]
+    numbers = dict(Case.objects.values_list("external_id", "case_number"))
+    assert numbers == {"A": "（2026）黔0281民初1号", "B": "（2026）黔0281民初2号"}

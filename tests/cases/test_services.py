@@ -200,3 +200,89 @@ def test_an_account_without_a_role_sees_no_division_cases(clerk, division, handl
     assert not visible_cases(nobody).exists()
     assert list(visible_cases(clerk)) == [case]
     assert list(visible_cases(handler)) == [case]
+
+
+def _register_set(clerk, division, handler, first_seq: int) -> list[Case]:
+    """Seven cases alike but for their sequence numbers; the fifth is suspended since 1 May."""
+    cases = [register(clerk, division, handler, case_number=f"(2025)黔0281民初{first_seq + i}号") for i in range(7)]
+    services.suspend_case(clerk, cases[4], on=D(2025, 5, 1))
+    return cases
+
+
+def _changes(other_judge, seq: int) -> list[dict]:
+    return [
+        {"cause": "借款合同纠纷", "parties": "王五诉赵六"},
+        {"handler": other_judge},
+        {"status": "suspended"},
+        {"status": "closed", "closed_on": D(2025, 5, 20), "closure_method": "judgment"},
+        {"status": "open"},
+        {"filed_on": D(2025, 2, 10), "procedure": "simple"},
+        {"case_number": f"(2025)黔0281民初{seq}号", "cause": "买卖合同纠纷"},
+    ]
+
+
+def _outcome(case: Case) -> dict:
+    case.refresh_from_db()
+    numberless = lambda values: {k: v for k, v in values.items() if k != "case_number"}  # noqa: E731
+    return {
+        "events": [
+            (e.kind, e.effective_on, numberless(e.before), numberless(e.after), e.note)
+            for e in case.events.order_by("id")
+        ],
+        "periods": list(case.excluded_periods.order_by("id").values_list("reason_code", "start", "end")),
+        "fields": {
+            name: getattr(case, name)
+            for name in (
+                "status", "closed_on", "closure_method", "handler_id", "cause", "parties", "filed_on", "procedure",
+                "line_6m", "line_12m", "line_15m", "deadline", "limit_nominal", "limit_raw", "limit_paused_from",
+                "limit_excluded_days", "limit_rule_id", "category", "stage",
+            )
+        },
+        "history": case.history.count(),
+    }  # fmt: skip
+
+
+def test_a_batch_of_changes_does_exactly_what_the_same_changes_one_by_one_do(clerk, division, handler):
+    other_judge = UserFactory(username="judge-b", court=division.court, division=division, roles=["handler"])
+    one_by_one = _register_set(clerk, division, handler, 100)
+    batched = _register_set(clerk, division, handler, 200)
+    for case, changes in zip(one_by_one, _changes(other_judge, 150), strict=True):
+        services.change_case(clerk, case, changes, note="n")
+    outcomes = services.change_cases(clerk, list(zip(batched, _changes(other_judge, 250), strict=True)), note="n")
+    assert all(isinstance(events, list) and events for events in outcomes)
+    for single, batch in zip(one_by_one, batched, strict=True):
+        assert _outcome(single) == _outcome(batch)
+    assert Case.objects.get(pk=batched[6].pk).case_number == "（2025）黔0281民初250号"
+    # The suspension opened by the batch, and the one it ended on 31 May (resumed today, 1 June).
+    assert list(batched[2].excluded_periods.values_list("start", "end")) == [(D(2025, 6, 1), None)]
+    assert list(batched[4].excluded_periods.values_list("start", "end")) == [(D(2025, 5, 1), D(2025, 5, 31))]
+
+
+def test_a_batch_refuses_bad_rows_alone(clerk, division, handler):
+    good, bad, unknown = (
+        register(clerk, division, handler, case_number=f"(2025)黔0281民初{n}号") for n in (301, 302, 303)
+    )
+    outcomes = services.change_cases(
+        clerk,
+        [
+            (good, {"cause": "借款合同纠纷"}),
+            (bad, {"status": "closed", "closed_on": D(2025, 1, 1), "closure_method": "judgment"}),
+            (unknown, {"colour": "red"}),
+        ],
+    )
+    assert [len(outcomes[0]), type(outcomes[1]), type(outcomes[2])] == [1, ValidationError, ValidationError]
+    assert "closed_on" in outcomes[1].message_dict and "colour" in outcomes[2].message_dict
+    bad.refresh_from_db()
+    assert bad.status == "open" and list(bad.events.values_list("kind", flat=True)) == ["registered"]
+
+
+def test_reassigning_a_docket_is_all_or_nothing(clerk, division, handler):
+    cases = [register(clerk, division, handler, case_number=f"(2025)黔0281民初{n}号") for n in (401, 402)]
+    gone = UserFactory(username="judge-gone", court=division.court, division=division, roles=["handler"])
+    gone.is_active = False
+    gone.save()
+    with pytest.raises(ValidationError):
+        services.reassign_cases(clerk, Case.objects.filter(pk__in=[c.pk for c in cases]), gone)
+    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("handler", flat=True)) == {handler.pk}
+    judge = UserFactory(username="judge-new", court=division.court, division=division, roles=["handler"])
+    assert services.reassign_cases(clerk, Case.objects.filter(pk__in=[c.pk for c in cases]), judge) == 2
