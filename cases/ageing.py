@@ -19,6 +19,7 @@ to prove it, on SQLite and PostgreSQL):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -68,9 +69,14 @@ def line_date(filed_on: dt.date, months: int) -> dt.date:
     return filed_on + relativedelta(months=months)
 
 
+@functools.lru_cache(maxsize=4096)
+def _lines(filed_on: dt.date) -> tuple[tuple[str, dt.date], ...]:
+    return tuple((f"line_{n}m", line_date(filed_on, n)) for n in STORED_LINES)
+
+
 def lines_for(filed_on: dt.date) -> dict[str, dt.date]:
-    """The stored line fields for a filing date."""
-    return {f"line_{n}m": line_date(filed_on, n) for n in STORED_LINES}
+    """The stored line fields for a filing date (a few thousand dates cover every case: cached)."""
+    return dict(_lines(filed_on))
 
 
 def is_open_on(filed_on: dt.date, closed_on: dt.date | None, as_of: dt.date) -> bool:

@@ -419,9 +419,7 @@ def upsert_cases(
     by_number: dict[str, Case] = {}
     by_external: dict[str, Case] = {}
     if numbers or external_ids:
-        existing = Case.objects.select_related("court", "division", "handler", "clerk").filter(
-            Q(court=court, case_number__in=numbers) | Q(external_id__in=external_ids)
-        )
+        existing = Case.objects.filter(Q(court=court, case_number__in=numbers) | Q(external_id__in=external_ids))
         for case in existing:
             if case.court_id == getattr(court, "id", None):
                 by_number[case.case_number] = case

@@ -43,6 +43,7 @@ from .models import (
     WorkingDayOverride,
 )
 from .permissions import can_decide_extension
+from .sql import update_rows
 
 CLOCK_INPUTS = {"filed_on", "procedure", "case_number", "status", "closed_on", "limit_variant"}
 
@@ -99,7 +100,7 @@ def recompute_clocks(cases: list[Case], today: dt.date | None = None) -> None:
     for case, rule, state, measured in clocks:
         _set_clock(case, rule, state, measured, is_working)
         case.updated_at = now  # seen by incremental sync (updated_since)
-    Case.objects.bulk_update(cases, [*CLOCK_FIELDS, "updated_at"], batch_size=500)
+    update_rows(Case, cases, [*CLOCK_FIELDS, "updated_at"])
 
 
 def _set_clock(case: Case, rule, state, measured: dt.date | None, is_working) -> None:

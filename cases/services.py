@@ -6,7 +6,7 @@ CaseEvent per kind of change, in one transaction. Nothing here runs from a signa
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from .models import (
     Procedure,
     User,
 )
+from .sql import insert_rows, update_rows
 
 # Fields a person or an integration may set on a case.
 EDITABLE_FIELDS = (
@@ -48,6 +49,8 @@ EDITABLE_FIELDS = (
     "external_id",
     "limit_variant",
 )
+# The allowed values of the choice fields, computed once (an enum's `.values` builds a list per call).
+_VALUES = {enum: frozenset(enum.values) for enum in (CaseStatus, Procedure, LimitVariant)}
 DETAIL_FIELDS = ("cause", "parties", "clerk", "business_environment", "external_id", "limit_variant")
 
 
@@ -128,11 +131,11 @@ def _validate(case: Case, today: dt.date, *, check_clashes: bool = True) -> None
             _("The filing date %(date)s does not match the year %(year)s in the case number.")
             % {"date": case.filed_on.isoformat(), "year": number.year},
         )
-    if case.status not in CaseStatus.values:
+    if case.status not in _VALUES[CaseStatus]:
         add("status", _("Unknown status."))
-    if case.procedure not in Procedure.values:
+    if case.procedure not in _VALUES[Procedure]:
         add("procedure", _("Unknown procedure."))
-    if case.limit_variant not in LimitVariant.values:
+    if case.limit_variant not in _VALUES[LimitVariant]:
         add("limit_variant", _("Unknown time-limit variant."))
     if case.status == CaseStatus.CLOSED:
         if case.closed_on is None:
@@ -314,7 +317,7 @@ def register_cases(
     limits_services.prepare_new_clocks(good, today)
     try:
         with transaction.atomic():
-            Case.objects.bulk_create(good)
+            insert_rows(Case, good)
     except IntegrityError:
         # A concurrent writer registered one of these numbers meanwhile: fall back to one by one.
         for i, case in enumerate(out):
@@ -326,7 +329,7 @@ def register_cases(
                     out[i] = exc
         return out
     record_bulk(Case, good, update=False)
-    CaseEvent.objects.bulk_create([event for case in good for event in _registration_events(actor, case, today)])
+    insert_rows(CaseEvent, [event for case in good for event in _registration_events(actor, case, today)])
     limits_services.record_initial_periods(actor, good, today)
     return out
 
@@ -383,6 +386,25 @@ def _real_changes(case: Case, changes: Mapping[str, Any]) -> dict[str, Any]:
 # Fields that follow from the case number and the filing date (see _validate and set_lines).
 _NUMBER_FIELDS = ("year", "court_code", "case_type", "seq", "category", "stage")
 _LINE_FIELDS = ("line_6m", "line_12m", "line_15m")
+
+
+def attach_related(cases: Iterable[Case]) -> None:
+    """Give `cases` their court, division, handler and clerk (which validation and the event log
+    read) from one query per model over the distinct ids: a batch of cases names a few dozen
+    people and divisions, so this beats joining them to every row."""
+    cases = list(cases)
+    people = {c.handler_id for c in cases} | {c.clerk_id for c in cases}
+    related = {
+        "court": Court.objects.in_bulk({c.court_id for c in cases} - {None}),
+        "division": Division.objects.in_bulk({c.division_id for c in cases} - {None}),
+        "handler": User.objects.in_bulk(people - {None}),
+    }
+    related["clerk"] = related["handler"]
+    for name, objects in related.items():
+        field = Case._meta.get_field(name)
+        for case in cases:
+            value = getattr(case, field.attname)
+            field.set_cached_value(case, objects.get(value) if value is not None else None)
 
 
 @dataclass
@@ -466,11 +488,8 @@ def change_cases(
     a refused row writes nothing, the others are saved. Each case appears at most once.
     """
     today = today or timezone.localdate()
-    locked = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("court", "division", "handler", "clerk")
-        .in_bulk([case.pk for case, _changes in items])
-    )
+    locked = Case.objects.select_for_update().in_bulk([case.pk for case, _changes in items])
+    attach_related(locked.values())
     outcomes: dict[int, list[CaseEvent] | ValidationError] = {}
     batch: list[_Change] = []
     for given, changes in items:
@@ -546,7 +565,7 @@ def _write_changes(
         if "filed_on" in change.real:
             columns.update(_LINE_FIELDS)
     cases = [change.case for change in batch]
-    Case.objects.bulk_update(cases, sorted(columns), batch_size=500)
+    update_rows(Case, cases, sorted(columns))
     record_bulk(Case, cases, update=True)
     events: list[CaseEvent] = []
     for change in batch:
@@ -572,7 +591,7 @@ def _write_changes(
             )
         outcomes[case.pk] = written
         events.extend(written)
-    CaseEvent.objects.bulk_create(events)
+    insert_rows(CaseEvent, events)
     # Suspension periods, resumption of waiting cases and the stored deadline follow the change.
     limits_services.after_cases_change(
         actor, [(c.before_status, c.case, set(c.real)) for c in batch], effective_on or today, today=today
