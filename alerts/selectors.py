@@ -105,10 +105,7 @@ def tracking_list(
     """
     as_of = as_of or timezone.localdate()
     qs = active_alerts(as_of)
-    if not permissions.is_court_wide(user):
-        # A court-wide reader sees every case: "case_id IN (all cases)" would only make
-        # PostgreSQL hash a million rows on each page view.
-        qs = qs.filter(case__in=permissions.visible_cases(user).values("pk"))
+    qs = qs.filter(permissions.visible_cases_q(user, "case__"))
     if division is not None:
         qs = qs.filter(case__division=division)
     if handler is not None:

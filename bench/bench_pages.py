@@ -6,6 +6,7 @@ the 1,000,000-case demo database (`seed_demo --cases 1000000 --seed 1 --today 20
 
     createdb -h 127.0.0.1 -U postgres -T courtflow_bench ui_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ui_bench DEBUG=1 python manage.py migrate
+    psql -h 127.0.0.1 -U postgres ui_bench -c "VACUUM ANALYZE"   # as autovacuum would have by now
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ui_bench DEBUG=1 python bench/bench_pages.py
     dropdb -h 127.0.0.1 -U postgres ui_bench
 
@@ -134,6 +135,7 @@ def main() -> None:
         ("handler", "inbox", "/alerts/inbox/"),
         ("head", "home (division head)", "/"),
         ("head", "plans (head)", "/alerts/plans/"),
+        ("head", "daily tracking list (division head)", "/alerts/tracking/"),
         ("head", "dispatch list page", f"/alerts/dispatch/{dispatch.pk}/" if dispatch else "/alerts/dispatch/"),
         ("head", "division figures", f"/reports/divisions/{civil.pk}/"),
         ("head-enforcement", "case list, enforcement division", "/cases/"),

@@ -39,16 +39,23 @@ def visible_divisions(user: User) -> QuerySet[Division]:
 def visible_cases(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """The cases `user` may see."""
     qs = Case.objects.all() if queryset is None else queryset
+    return qs.filter(visible_cases_q(user))
+
+
+def visible_cases_q(user: User, prefix: str = "") -> Q:
+    """The condition of `visible_cases` on the case table, for a query over rows that point at
+    cases (`prefix="case__"`): a join filtered by it is planned far better than
+    `case__in=visible_cases(user)`, which PostgreSQL meets by hashing a division's cases."""
     if not user.is_authenticated or not user.is_active:
-        return qs.none()
+        return Q(pk__in=[])
     if is_court_wide(user):
-        return qs
+        return Q()
     ids = headed_division_ids(user)
     # A division's cases are for the people who work them; an account with no role sees only
     # the cases it handles (none, usually) and the divisions it heads.
     if user.division_id and user.has_role(Role.CLERK, Role.HANDLER, Role.DIVISION_HEAD):
         ids.add(user.division_id)
-    return qs.filter(Q(division_id__in=ids) | Q(handler=user))
+    return Q(**{f"{prefix}division_id__in": ids}) | Q(**{f"{prefix}handler": user})
 
 
 def can_view_case(user: User, case: Case) -> bool:
