@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from alerts.limits import acknowledge_limit_alert, track_limits
-from alerts.models import Notification
+from alerts.limits import track_limits
+from alerts.models import Alert, Notification
+from alerts.services import acknowledge_alert
 from cases import limits_services, services
-from cases.models import LimitAlert
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
 
 D = dt.date
@@ -35,7 +35,7 @@ def limit_case(org, filed_on=FILED):
 
 
 def levels(case):
-    return list(LimitAlert.objects.filter(case=case).order_by("raised_on").values_list("level", "raised_on"))
+    return list(Alert.objects.time_limit().filter(case=case).order_by("raised_on").values_list("level", "raised_on"))
 
 
 def test_warnings_raised_once_each_then_overrun_escalates(org):
@@ -53,7 +53,7 @@ def test_warnings_raised_once_each_then_overrun_escalates(org):
         ("limit_7", D(2024, 9, 11)),
         ("limit_overdue", D(2024, 9, 19)),
     ]
-    assert LimitAlert.objects.filter(case=case, resolved_on__isnull=True).get().level == "limit_overdue"
+    assert Alert.objects.time_limit().filter(case=case, resolved_on__isnull=True).get().level == "limit_overdue"
     keys = set(Notification.objects.filter(case=case).values_list("recipient__username", "key"))
     raised = {(u, k.split(":")[2]) for u, k in keys}
     assert ("lj", "raised") in raised and ("lh", "raised") in raised
@@ -63,8 +63,8 @@ def test_warnings_raised_once_each_then_overrun_escalates(org):
     track_limits(D(2024, 9, 26))
     track_limits(D(2024, 9, 27))
     assert Notification.objects.filter(case=case, recipient=vp).count() == 1
-    alert = LimitAlert.objects.get(case=case, resolved_on__isnull=True)
-    assert acknowledge_limit_alert(head, alert).acknowledged_by == head
+    alert = Alert.objects.time_limit().get(case=case, resolved_on__isnull=True)
+    assert acknowledge_alert(head, alert).acknowledged_by == head
 
 
 def test_extension_moves_the_level_and_closing_resolves(org, court):
@@ -72,16 +72,16 @@ def test_extension_moves_the_level_and_closing_resolves(org, court):
     president = UserFactory(username="pres", court=court, division=None, roles=["president"])
     case = limit_case(org)
     track_limits(D(2024, 9, 12))
-    assert LimitAlert.objects.get(case=case).level == "limit_7"
+    assert Alert.objects.time_limit().get(case=case).level == "limit_7"
     request = limits_services.request_extension(handler, case, length=6, reason="x", requested_on=D(2024, 9, 1))
     limits_services.decide_extension(president, request, approve=True, decided_on=D(2024, 9, 12))
     track_limits(D(2024, 9, 13))
-    alert = LimitAlert.objects.get(case=case)
+    alert = Alert.objects.time_limit().get(case=case)
     assert (alert.resolved_on, alert.resolution) == (D(2024, 9, 13), "level_changed")
     case.refresh_from_db()
     services.close_case(handler, case, closed_on=D(2024, 10, 1), closure_method="judgment")
     track_limits(D(2025, 3, 1))
-    assert not LimitAlert.objects.filter(case=case, resolved_on__isnull=True).exists()
+    assert not Alert.objects.time_limit().filter(case=case, resolved_on__isnull=True).exists()
 
 
 def test_suspended_case_keeps_its_alert(org, clerk):
@@ -92,7 +92,7 @@ def test_suspended_case_keeps_its_alert(org, clerk):
     for day in [D(2024, 9, 10), D(2024, 9, 20), D(2024, 10, 30)]:
         track_limits(day)
     assert levels(case) == [("limit_15", D(2024, 9, 3))]
-    assert LimitAlert.objects.get(case=case).resolved_on is None
+    assert Alert.objects.time_limit().get(case=case).resolved_on is None
 
 
 def test_daily_job_runs_the_hidden_overrun_check(org, tracker):
