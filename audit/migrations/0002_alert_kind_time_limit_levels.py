@@ -4,25 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalalert',
-            name='kind',
-            field=models.CharField(choices=[('ageing', 'Ageing (6 and 15 months)'), ('time_limit', 'Statutory time limit')], default='ageing', help_text='Ageing (6- and 15-month lines) or statutory time limit (审限).', max_length=12, verbose_name='kind'),
+            model_name="historicalalert",
+            name="kind",
+            field=models.CharField(
+                choices=[("ageing", "Ageing (6 and 15 months)"), ("time_limit", "Statutory time limit")],
+                default="ageing",
+                help_text="Ageing (6- and 15-month lines) or statutory time limit (审限).",
+                max_length=12,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalalert',
-            name='level',
-            field=models.CharField(choices=[('approaching_6m', 'Approaching 6 months'), ('over_6m', 'Over 6 months'), ('approaching_15m', 'Approaching 15 months'), ('over_15m', 'Over 15 months'), ('limit_30', '30 days to the statutory deadline'), ('limit_15', '15 days to the statutory deadline'), ('limit_7', '7 days to the statutory deadline'), ('limit_overdue', 'Over the statutory time limit')], max_length=20, verbose_name='level'),
+            model_name="historicalalert",
+            name="level",
+            field=models.CharField(
+                choices=[
+                    ("approaching_6m", "Approaching 6 months"),
+                    ("over_6m", "Over 6 months"),
+                    ("approaching_15m", "Approaching 15 months"),
+                    ("over_15m", "Over 15 months"),
+                    ("limit_30", "30 days to the statutory deadline"),
+                    ("limit_15", "15 days to the statutory deadline"),
+                    ("limit_7", "7 days to the statutory deadline"),
+                    ("limit_overdue", "Over the statutory time limit"),
+                ],
+                max_length=20,
+                verbose_name="level",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalalert',
-            name='line_date',
-            field=models.DateField(help_text='Ageing alerts: the 6- or 15-month line of the case; time-limit alerts: its statutory deadline; as it was when the alert was raised.', verbose_name='line date'),
+            model_name="historicalalert",
+            name="line_date",
+            field=models.DateField(
+                help_text="Ageing alerts: the 6- or 15-month line of the case; time-limit alerts: its statutory deadline; as it was when the alert was raised.",
+                verbose_name="line date",
+            ),
         ),
     ]
