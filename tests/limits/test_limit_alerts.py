@@ -4,6 +4,7 @@ to the ageing alerts' owners, escalated, acknowledged; hidden-overrun upkeep in 
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from alerts.limits import track_limits
 from alerts.models import Alert, Notification
@@ -102,3 +103,49 @@ def test_daily_job_runs_the_hidden_overrun_check(org, tracker):
     assert totals["hidden_raised"] == 1
     assert Notification.objects.filter(recipient=tracker, key="hidden-overruns:2024-05-01").exists()
     assert track_limits(D(2024, 5, 1))["hidden_raised"] == 0
+
+
+def test_the_daily_job_keeps_one_active_alert_per_family(org):
+    """Over 6 months (line 15 Sep 2024) and over the time limit (deadline 18 Sep 2024) at once:
+    one active alert of each family, each counted in the run's totals."""
+    from alerts.tracking import track_daily
+
+    case = limit_case(org)
+    totals = track_daily(D(2024, 9, 20))
+    active = Alert.objects.filter(case=case, resolved_on__isnull=True, superseded=False)
+    assert sorted(active.values_list("kind", "level")) == [("ageing", "over_6m"), ("time_limit", "limit_overdue")]
+    assert (totals["raised"], totals["limits_raised"], totals["limits_active"]) == (1, 1, 1)
+    rerun = track_daily(D(2024, 9, 20))
+    assert (rerun["raised"], rerun["limits_raised"], rerun["limits_notifications"]) == (0, 0, 0)
+
+
+def test_the_database_refuses_a_second_active_alert_of_a_family(org):
+    case = limit_case(org)
+    Alert.objects.create(case=case, level="over_6m", line_date=case.line_6m, raised_on=D(2024, 9, 16))
+    Alert.objects.create(
+        case=case, kind="time_limit", level="limit_7", line_date=D(2024, 9, 18), raised_on=D(2024, 9, 11)
+    )
+    second_limit = {
+        "kind": "time_limit",
+        "level": "limit_overdue",
+        "line_date": D(2024, 9, 18),
+        "raised_on": D(2024, 9, 19),
+    }
+    second_ageing = {"level": "over_15m", "line_date": case.line_15m, "raised_on": D(2025, 6, 16)}
+    for fields in (second_limit, second_ageing):
+        with pytest.raises(IntegrityError, match="alert_one_active_per_case_kind"), transaction.atomic():
+            Alert.objects.create(case=case, **fields)
+    # A resolved one is history, not a second active alert.
+    Alert.objects.create(case=case, resolved_on=D(2024, 9, 20), resolution="level_changed", **second_limit)
+    # A level belongs to its family.
+    for kind, level in (("time_limit", "over_6m"), ("ageing", "limit_30")):
+        with pytest.raises(IntegrityError, match="alert_level_valid"), transaction.atomic():
+            Alert.objects.create(
+                case=case,
+                kind=kind,
+                level=level,
+                line_date=D(2024, 1, 1),
+                raised_on=D(2024, 1, 1),
+                resolved_on=D(2024, 1, 2),
+                resolution="closed",
+            )
