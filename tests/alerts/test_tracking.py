@@ -275,3 +275,16 @@ def test_tracking_list_loads_related_rows_in_one_query(org, django_assert_num_qu
     with django_assert_num_queries(2):  # the list, and the user's groups for the policy
         rows = list(tracking_list(org.officer, D(2024, 9, 16)))
         assert {(a.case.division.code, a.case.handler.username) for a in rows} == {("civil-1", "civil-1-judge")}
+
+
+def test_tracking_list_and_counts_hold_ageing_alerts_only(org, court):
+    case = org.case(D(2024, 3, 15))
+    young = org.case(D(2024, 7, 1))
+    track(D(2024, 9, 16))
+    for c in (case, young):
+        Alert.objects.create(
+            case=c, kind="time_limit", level="limit_7", line_date=D(2024, 9, 20), raised_on=D(2024, 9, 13)
+        )
+    assert [(a.case_id, a.level) for a in tracking_list(org.officer, D(2024, 9, 16))] == [(case.pk, "over_6m")]
+    counts = tracking_counts(D(2024, 9, 16), court.pk)
+    assert [(c["level"], c["count"]) for c in counts] == [("over_6m", 1)]
