@@ -42,8 +42,8 @@ class EngineSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Alert)
 class AlertAdmin(ReadOnlyAdmin):
-    list_display = ["case", "level", "line_date", "raised_on", "resolved_on", "superseded", "escalation_step"]
-    list_filter = ["level", "superseded", "escalation_step", "resolution", "case__division"]
+    list_display = ["case", "kind", "level", "line_date", "raised_on", "resolved_on", "superseded", "escalation_step"]
+    list_filter = ["kind", "level", "superseded", "escalation_step", "resolution", "case__division"]
     search_fields = ["case__case_number"]
     date_hierarchy = "raised_on"
     list_select_related = ["case"]

@@ -20,7 +20,7 @@ from cases.api.filters import StrictDateFilter, UpdatedSinceFilter
 from cases.permissions import visible_cases, visible_divisions
 
 from . import services
-from .models import Alert, ClearancePlan, DispatchItem, DispatchList, PlanReason, PlanStatus
+from .models import Alert, AlertKind, ClearancePlan, DispatchItem, DispatchList, PlanReason, PlanStatus
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -57,6 +57,7 @@ class AlertSerializer(serializers.ModelSerializer):
             "case_number",
             "division",
             "handler",
+            "kind",
             "level",
             "line_date",
             "raised_on",
@@ -71,12 +72,22 @@ class AlertSerializer(serializers.ModelSerializer):
         ]
         extra_kwargs = {
             "id": {"help_text": "Database id of the alert."},
-            "level": {"help_text": "approaching_6m, over_6m, approaching_15m or over_15m."},
-            "line_date": {"help_text": "The 6- or 15-month line the alert is about (YYYY-MM-DD)."},
+            "kind": {"help_text": "ageing (the 6- and 15-month lines) or time_limit (the statutory time limit, 审限)."},
+            "level": {
+                "help_text": "Ageing: approaching_6m, over_6m, approaching_15m or over_15m. Time limit: limit_30, "
+                "limit_15 or limit_7 (30, 15 or 7 days or less to the statutory deadline) or limit_overdue "
+                "(over the statutory time limit)."
+            },
+            "line_date": {
+                "help_text": "Ageing: the 6- or 15-month line the alert is about; time limit: the statutory "
+                "deadline; as it was when the alert was raised (YYYY-MM-DD)."
+            },
             "raised_on": {"help_text": "As-of date of the daily run that raised it."},
             "superseded": {"help_text": "Recorded for a case first seen already past this level; inert."},
             "resolved_on": {"help_text": "When the case closed or moved to another level; null while active."},
-            "resolution": {"help_text": "closed or level_changed; empty while active."},
+            "resolution": {
+                "help_text": "closed or level_changed (level, line or deadline changed); empty while active."
+            },
             "acknowledged_at": {"help_text": "When it was first acknowledged; null if never."},
             "escalation_step": {"help_text": "0: the level's owners; 1: escalated one step up the ladder."},
             "escalated_on": {"help_text": "When it was escalated; null if not."},
@@ -231,7 +242,10 @@ class AlertFilter(filters.FilterSet):
     case_number = filters.CharFilter(method=_by_case_number, help_text="Case number, in either parenthesis form.")
     division = filters.CharFilter(field_name="case__division__code", help_text="Division code of the case.")
     handler = filters.CharFilter(field_name="case__handler__username", help_text="Username of the case's handler.")
-    level = filters.ChoiceFilter(choices=Alert.LEVEL_CHOICES, help_text="Level of the alert.")
+    kind = filters.ChoiceFilter(
+        choices=AlertKind.choices, help_text="Family of the alert: ageing (6/15 months) or time_limit (审限)."
+    )
+    level = filters.ChoiceFilter(choices=Alert.LEVEL_CHOICES, help_text="Level of the alert (either family).")
     resolved = filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         coerce=lambda value: value == "true",
@@ -421,5 +435,5 @@ def register(router) -> None:
     router.register("dispatches", DispatchViewSet, basename="dispatch")
 
 
-# For SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: the four alerting levels.
+# For SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: the levels of both families of alerts.
 ALERT_LEVEL_CHOICES = Alert.LEVEL_CHOICES

@@ -85,10 +85,13 @@ def _items_query(court: Court, monday: dt.date, week_start: dt.date, missing_day
     week_end = monday - dt.timedelta(days=1)
     previous_start = week_start - dt.timedelta(days=7)
     rank = SqlCase(*[When(level=level, then=Value(r)) for level, r in Level.RANK.items()], output_field=IntegerField())
-    crossed_alerts = Alert.objects.filter(
-        case=OuterRef("pk"), superseded=False, raised_on__gte=week_start, raised_on__lte=week_end
-    ).order_by()
-    old_over_6m = Alert.objects.filter(
+    # Ageing alerts only: the lists are about the 6- and 15-month lines.
+    crossed_alerts = (
+        Alert.objects.ageing()
+        .filter(case=OuterRef("pk"), superseded=False, raised_on__gte=week_start, raised_on__lte=week_end)
+        .order_by()
+    )
+    old_over_6m = Alert.objects.ageing().filter(
         case=OuterRef("pk"), level__in=OVER_6M_OR_MORE, raised_on__lte=monday - dt.timedelta(days=missing_days)
     )
     # order_by(): the models' default orderings would join divisions into every subquery.
@@ -158,7 +161,11 @@ def _items_query(court: Court, monday: dt.date, week_start: dt.date, missing_day
         # subqueries above then run for these few rows only.
         .filter(
             (is_open & Q(line_6m__lt=monday))
-            | Q(pk__in=Alert.objects.filter(raised_on__gte=week_start, raised_on__lte=week_end).values("case_id"))
+            | Q(
+                pk__in=Alert.objects.ageing()
+                .filter(raised_on__gte=week_start, raised_on__lte=week_end)
+                .values("case_id")
+            )
             | on_previous_list
             | Q(pk__in=ClearancePlan.objects.filter(submitted_at__isnull=False).values("case_id"))
         )

@@ -12,19 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat
-from django.utils import timezone
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
-from cases import limits, limits_services, permissions
-from cases.models import Case, Court, LimitAlert, LimitAlertResolution, LimitLevel, User
+from cases import limits, limits_services
+from cases.models import Case, Court
 
-from .models import EngineSettings, Notification, NotificationKind
-from .notifications import notify_tracking_officers
-from .selectors import effective_head_expression
+from .models import Alert, AlertKind, AlertResolution, EngineSettings, LimitLevel, NotificationKind
+from .notifications import notify_alert_owners, notify_tracking_officers, split_subject
 from .sql import insert_select
 
 # Highest first: the level of a case is the first whose condition holds.
@@ -70,45 +66,10 @@ def cases_at_levels(court: Court, as_of: dt.date) -> QuerySet[Case]:
     )
 
 
-def _split(template: str) -> tuple[str, str]:
-    before, after = (template % {"number": "\x00"}).split("\x00")
-    return before, after
-
-
-def _notify(alerts: QuerySet[LimitAlert], *, role: str, kind: str, suffix: str, subject: tuple[str, str], as_of):
-    if role == "handler":
-        recipient = F("case__handler_id")
-    elif role == "head":
-        recipient = effective_head_expression(as_of, prefix="case__division__")
-    elif role == "vice_president":
-        recipient = F("case__division__vice_president_id")
-    else:
-        raise ValueError(role)
-    before, after = subject
-    rows = (
-        alerts.annotate(
-            n_recipient=recipient,
-            n_kind=Value(kind),
-            n_key=Concat(Value("limit:"), Cast("pk", CharField()), Value(f":{suffix}"), output_field=CharField()),
-            n_subject=Concat(Value(before), F("case__case_number"), Value(after), output_field=CharField()),
-            n_body=Value(""),
-            n_link=Concat(Value("/cases/"), Cast("case_id", CharField()), Value("/"), output_field=CharField()),
-            n_created_on=Value(as_of),
-            n_created_at=Value(timezone.now()),
-        )
-        .filter(n_recipient__isnull=False)
-        .values_list(
-            "n_recipient", "n_kind", "n_key", "n_subject", "n_body", "n_link", "case_id", "n_created_on", "n_created_at"
-        )
-    )
-    fields = ["recipient", "kind", "key", "subject", "body", "link", "case", "created_on", "created_at"]
-    return insert_select(Notification, fields, rows)
-
-
 def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
     counts: dict[str, int] = {}
     engine = EngineSettings.for_court(court)
-    alerts = LimitAlert.objects.filter(case__court=court)
+    alerts = Alert.objects.time_limit().filter(case__court=court)
     active = alerts.filter(resolved_on__isnull=True)
     current = cases_at_levels(court, as_of)
 
@@ -116,7 +77,7 @@ def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
     #    extension or an excluded period moved the deadline). While a period runs the level
     #    stays, so a suspended case keeps its alert.
     counts["resolved_closed"] = active.exclude(case__in=Case.objects.filter(limits.open_on_q(as_of))).update(
-        resolved_on=as_of, resolution=LimitAlertResolution.CLOSED
+        resolved_on=as_of, resolution=AlertResolution.CLOSED
     )
     same_level = current.filter(pk=OuterRef("case_id"), limit_level=OuterRef("level"))
     # A stopped clock (a running excluded period) keeps its alert: its days remaining only
@@ -124,25 +85,28 @@ def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
     counts["resolved_level_changed"] = (
         active.exclude(Exists(same_level))
         .exclude(case__limit_paused_from__lte=as_of)
-        .update(resolved_on=as_of, resolution=LimitAlertResolution.LEVEL_CHANGED)
+        .update(resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED)
     )
 
     # 2. Cases at a level without an active alert: reactivate the alert of the same level and
     #    deadline if there is one (a closing undone), else raise one.
-    has_active = Exists(LimitAlert.objects.filter(case=OuterRef("pk"), resolved_on__isnull=True))
+    has_active = Exists(Alert.objects.time_limit().filter(case=OuterRef("pk"), resolved_on__isnull=True))
     candidates = current.exclude(has_active).exclude(limit_paused_from__lte=as_of)
     same_alert = candidates.filter(
-        pk=OuterRef("case_id"), limit_level=OuterRef("level"), limit_deadline=OuterRef("deadline")
+        pk=OuterRef("case_id"), limit_level=OuterRef("level"), limit_deadline=OuterRef("line_date")
     )
     counts["reactivated"] = (
         alerts.filter(resolved_on__isnull=False).filter(Exists(same_alert)).update(resolved_on=None, resolution="")
     )
-    rows = candidates.annotate(a_raised=Value(as_of), a_resolution=Value(""), a_step=Value(0)).values_list(
-        "pk", "limit_level", "limit_deadline", "a_raised", "a_resolution", "a_step"
-    )
-    counts["raised"] = insert_select(
-        LimitAlert, ["case", "level", "deadline", "raised_on", "resolution", "escalation_step"], rows
-    )
+    rows = candidates.annotate(
+        a_kind=Value(AlertKind.TIME_LIMIT),
+        a_raised=Value(as_of),
+        a_superseded=Value(False),
+        a_resolution=Value(""),
+        a_step=Value(0),
+    ).values_list("pk", "a_kind", "limit_level", "limit_deadline", "a_raised", "a_superseded", "a_resolution", "a_step")
+    fields = ["case", "kind", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"]
+    counts["raised"] = insert_select(Alert, fields, rows)
 
     # 3. Escalate an overrun one step when it is still active N days after it was raised.
     counts["escalated"] = active.filter(
@@ -156,21 +120,21 @@ def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
     raised_today = active.filter(raised_on=as_of)
     for level, roles in OWNERS.items():
         for role in roles:
-            written += _notify(
+            written += notify_alert_owners(
                 raised_today.filter(level=level),
                 role=role,
                 kind=NotificationKind.ALERT_RAISED,
-                suffix="raised",
-                subject=_split(SUBJECTS[level]()),
+                key_suffix="raised",
+                subject=split_subject(SUBJECTS[level]()),
                 as_of=as_of,
             )
     for level, role in ESCALATES_TO.items():
-        written += _notify(
+        written += notify_alert_owners(
             active.filter(level=level, escalation_step=1, escalated_on=as_of),
             role=role,
             kind=NotificationKind.ALERT_ESCALATED,
-            suffix="escalated",
-            subject=_split(_("Escalated: case %(number)s is over its statutory time limit")),
+            key_suffix="escalated",
+            subject=split_subject(_("Escalated: case %(number)s is over its statutory time limit")),
             as_of=as_of,
         )
     counts["notifications"] = written
@@ -193,23 +157,5 @@ def track_limits(as_of: dt.date) -> dict[str, Any]:
         )
     totals.update({f"hidden_{k}": v for k, v in upkeep.items() if k != "refreshed"})
     totals["clocks_refreshed"] = upkeep["refreshed"]
-    totals["active"] = LimitAlert.objects.filter(resolved_on__isnull=True).count()
+    totals["active"] = Alert.objects.time_limit().filter(resolved_on__isnull=True).count()
     return totals
-
-
-def acknowledge_limit_alert(user: User, alert: LimitAlert) -> LimitAlert:
-    """Record that `user` saw the alert; the first acknowledgement is kept."""
-    if not permissions.can_view_case(user, alert.case):
-        raise PermissionDenied
-    LimitAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_by=user, acknowledged_at=timezone.now()
-    )
-    alert.refresh_from_db()
-    return alert
-
-
-def active_limit_alerts(user: User) -> QuerySet[LimitAlert]:
-    """The active time-limit alerts of the cases `user` may see."""
-    return LimitAlert.objects.filter(resolved_on__isnull=True, case__in=permissions.visible_cases(user)).select_related(
-        "case", "case__division", "case__handler"
-    )

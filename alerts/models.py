@@ -69,19 +69,63 @@ class AlertResolution(models.TextChoices):
     LEVEL_CHANGED = "level_changed", _("Level or line changed")
 
 
-class Alert(models.Model):
-    """A case reached a level (approaching or over the 6- or 15-month line).
+class AlertKind(models.TextChoices):
+    """The two families of alerts, each on its own clock."""
 
-    One row per case, level and line date: a corrected filing date moves the line and may raise a
-    new alert, while running the job again finds the row already there.
+    AGEING = "ageing", _("Ageing (6 and 15 months)")
+    TIME_LIMIT = "time_limit", _("Statutory time limit")
+
+
+class LimitLevel(models.TextChoices):
+    """Time-limit alert levels: days left to the statutory deadline (cases.limits), and overrun."""
+
+    DAYS_30 = "limit_30", _("30 days to the statutory deadline")
+    DAYS_15 = "limit_15", _("15 days to the statutory deadline")
+    DAYS_7 = "limit_7", _("7 days to the statutory deadline")
+    OVERDUE = "limit_overdue", _("Over the statutory time limit")
+
+
+class AlertQuerySet(models.QuerySet):
+    def ageing(self) -> AlertQuerySet:
+        """Alerts about the 6- and 15-month lines: what tracking lists, dispatch and escalation read."""
+        return self.filter(kind=AlertKind.AGEING)
+
+    def time_limit(self) -> AlertQuerySet:
+        """Alerts about the statutory deadline (审限)."""
+        return self.filter(kind=AlertKind.TIME_LIMIT)
+
+
+class Alert(models.Model):
+    """A case reached a level: approaching or over the 6- or 15-month line (ageing alerts), or
+    30, 15 or 7 days before its statutory deadline or over it (time-limit alerts).
+
+    One row per case, level and line date: a corrected filing date (or an extension, for the
+    deadline) moves the line and may raise a new alert, while running the job again finds the row
+    already there. The two families share owners, dedup, acknowledgement, digest and escalation;
+    `kind` tells them apart, so that a case can carry one active alert of each.
     """
 
-    LEVEL_CHOICES = [(code, label) for code, label in Level.CHOICES if code in Level.ALERTING]
+    AGEING_LEVEL_CHOICES = [(code, label) for code, label in Level.CHOICES if code in Level.ALERTING]
+    TIME_LIMIT_LEVEL_CHOICES = LimitLevel.choices
+    LEVEL_CHOICES = AGEING_LEVEL_CHOICES + TIME_LIMIT_LEVEL_CHOICES
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("case"))
+    # Stored, not derived from the level: the "one active alert per case and family" index needs
+    # the family as a column, filters and indexes read it, and a check ties it to the level.
+    kind = models.CharField(
+        _("kind"),
+        max_length=12,
+        choices=AlertKind.choices,
+        default=AlertKind.AGEING,
+        help_text=_("Ageing (6- and 15-month lines) or statutory time limit (审限)."),
+    )
     level = models.CharField(_("level"), max_length=20, choices=LEVEL_CHOICES)
     line_date = models.DateField(
-        _("line date"), help_text=_("The 6- or 15-month line of the case this alert is about, when it was raised.")
+        _("line date"),
+        help_text=_(
+            "Ageing alerts: the 6- or 15-month line of the case; time-limit alerts: its statutory deadline; "
+            "as it was when the alert was raised."
+        ),
     )
     raised_on = models.DateField(_("raised on"), help_text=_("The as-of date of the daily run that raised it."))
     superseded = models.BooleanField(
@@ -117,19 +161,26 @@ class Alert(models.Model):
     )
     escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
 
+    objects = AlertQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-raised_on", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "level", "line_date"], name="alert_unique_case_level_line"),
-            # At most one active alert per case: the job resolves the old one before raising the next.
+            # At most one active alert per case and family: the job resolves the old one before
+            # raising the next; an ageing alert and a time-limit alert can be active together.
             models.UniqueConstraint(
-                fields=["case"],
+                fields=["case", "kind"],
                 condition=Q(resolved_on__isnull=True, superseded=False),
-                name="alert_one_active_per_case",
+                name="alert_one_active_per_case_kind",
             ),
-            models.CheckConstraint(condition=Q(level__in=Level.ALERTING), name="alert_level_valid"),
+            models.CheckConstraint(
+                condition=Q(kind=AlertKind.AGEING, level__in=Level.ALERTING)
+                | Q(kind=AlertKind.TIME_LIMIT, level__in=LimitLevel.values),
+                name="alert_level_valid",
+            ),
             models.CheckConstraint(
                 condition=(Q(resolved_on__isnull=True) & Q(resolution=""))
                 | (Q(resolved_on__isnull=False) & ~Q(resolution="")),
@@ -490,7 +541,7 @@ class DispatchItem(models.Model):
         _("crossed in the week"),
         max_length=20,
         blank=True,
-        choices=Alert.LEVEL_CHOICES,
+        choices=Alert.AGEING_LEVEL_CHOICES,
         help_text=_("The highest level the case reached during the week, if it crossed one."),
     )
     missing_plan = models.BooleanField(_("missing a plan"), default=False)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +27,8 @@ from cases.models import Case, User
 from cases.roles import Role
 
 from .models import Alert, EmailDigest, Notification
+from .selectors import effective_head_expression
+from .sql import insert_select
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,79 @@ def tracking_officers() -> QuerySet[User]:
 
 def notify_tracking_officers(*, kind: str, key: str, subject: str, body: str = "", on: dt.date | None = None) -> None:
     notify(tracking_officers(), kind=kind, key=key, subject=subject, body=body, link=reverse("reports:jobs"), on=on)
+
+
+# --- alerts' notifications, set-based (the daily job's ageing and time-limit parts) ------------
+
+
+def split_subject(template: str, **values: Any) -> tuple[str, str]:
+    """Split a translated "… %(number)s …" subject around the case number, for SQL concatenation."""
+    marker = "\x00"
+    before, after = (template % {**values, "number": marker}).split(marker)
+    return before, after
+
+
+_NOTIFICATION_FIELDS = [
+    "recipient",
+    "kind",
+    "key",
+    "subject",
+    "body",
+    "link",
+    "alert",
+    "case",
+    "created_on",
+    "created_at",
+]
+
+
+def insert_alert_notifications(
+    alerts: QuerySet[Alert], recipient, *, kind: str, key_suffix: str, subject: tuple[str, str], as_of: dt.date
+) -> int:
+    """INSERT … SELECT one notification per alert for `recipient` (an expression or a user id)."""
+    before, after = subject
+    rows = (
+        alerts.annotate(
+            n_recipient=recipient,
+            n_kind=Value(kind),
+            n_key=Concat(Value("alert:"), Cast("pk", CharField()), Value(f":{key_suffix}"), output_field=CharField()),
+            n_subject=Concat(Value(before), F("case__case_number"), Value(after), output_field=CharField()),
+            n_body=Value(""),
+            n_link=Concat(Value("/cases/"), Cast("case_id", CharField()), Value("/"), output_field=CharField()),
+            n_created_on=Value(as_of),
+            n_created_at=Value(timezone.now()),
+        )
+        .filter(n_recipient__isnull=False)
+        .values_list(
+            "n_recipient",
+            "n_kind",
+            "n_key",
+            "n_subject",
+            "n_body",
+            "n_link",
+            "pk",
+            "case_id",
+            "n_created_on",
+            "n_created_at",
+        )
+    )
+    return insert_select(Notification, _NOTIFICATION_FIELDS, rows)
+
+
+def notify_alert_owners(
+    alerts: QuerySet[Alert], *, role: str, kind: str, key_suffix: str, subject: tuple[str, str], as_of: dt.date
+) -> int:
+    """One notification per alert (either family) for the person holding `role` for its case:
+    handler, head (the effective head on `as_of`) or vice_president."""
+    if role == "handler":
+        recipient = F("case__handler_id")
+    elif role == "head":
+        recipient = effective_head_expression(as_of, prefix="case__division__")
+    elif role == "vice_president":
+        recipient = F("case__division__vice_president_id")
+    else:
+        raise ValueError(role)
+    return insert_alert_notifications(alerts, recipient, kind=kind, key_suffix=key_suffix, subject=subject, as_of=as_of)
 
 
 # --- delivery ----------------------------------------------------------------------------

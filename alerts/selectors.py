@@ -80,7 +80,8 @@ def latest_standing_expected(as_of: dt.date | None = None, case_ref: str = "pk")
 
 
 def active_alerts(as_of: dt.date | None = None) -> QuerySet[Alert]:
-    """Alerts active on `as_of` (today by default): raised by then, not resolved by then."""
+    """Alerts of either family active on `as_of` (today by default): raised by then, not resolved
+    by then. Add `.ageing()` or `.time_limit()` for one family."""
     as_of = as_of or timezone.localdate()
     return Alert.objects.filter(superseded=False, raised_on__lte=as_of).filter(
         Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of)
@@ -101,10 +102,12 @@ def tracking_list(
     cases.permissions decides what anyone may see.
 
     The list is a query over alerts, not a stored copy: alerts carry their raised and resolved
-    dates, so the list of any past day is the same query with that day.
+    dates, so the list of any past day is the same query with that day. Ageing alerts only: the
+    list follows the 6- and 15-month lines (time-limit alerts are in the inbox, the case page and
+    the API).
     """
     as_of = as_of or timezone.localdate()
-    qs = active_alerts(as_of)
+    qs = active_alerts(as_of).ageing()
     qs = qs.filter(permissions.visible_cases_q(user, "case__"))
     if division is not None:
         qs = qs.filter(case__division=division)
@@ -123,8 +126,8 @@ def tracking_list(
 
 
 def tracking_counts(as_of: dt.date, court_id: int | None = None) -> list[dict[str, Any]]:
-    """Active alerts on `as_of` per division and level (what the daily run reports)."""
-    qs = active_alerts(as_of)
+    """Active ageing alerts on `as_of` per division and level (what the daily run reports)."""
+    qs = active_alerts(as_of).ageing()
     if court_id is not None:
         qs = qs.filter(case__court_id=court_id)
     return list(
@@ -138,7 +141,7 @@ def missing_plan_cases(as_of: dt.date, days: int = 7, queryset: QuerySet[Case] |
     """Cases open on `as_of` whose over-6-months (or higher) alert was raised `days` or more days
     before, with no standing plan on `as_of` (none submitted, or only returned ones)."""
     qs = Case.objects.all() if queryset is None else queryset
-    old_alert = Alert.objects.filter(
+    old_alert = Alert.objects.ageing().filter(
         case=OuterRef("pk"), level__in=OVER_6M_OR_MORE, raised_on__lte=as_of - dt.timedelta(days=days)
     )
     return qs.filter(open_on_q(as_of)).filter(Exists(old_alert)).exclude(has_standing_plan(as_of))

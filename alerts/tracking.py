@@ -28,8 +28,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +39,7 @@ from cases.roles import Role
 from .limits import track_limits
 from .models import (
     Alert,
+    AlertKind,
     AlertResolution,
     EngineSettings,
     Job,
@@ -49,7 +49,8 @@ from .models import (
     NotificationKind,
     TrackingState,
 )
-from .selectors import effective_head_expression, has_standing_plan
+from .notifications import insert_alert_notifications, notify_alert_owners, split_subject
+from .selectors import has_standing_plan
 from .sql import insert_select, refresh_statistics, without_jit
 
 SIX_MONTH_LEVELS = (Level.APPROACHING_6M, Level.OVER_6M)
@@ -76,13 +77,8 @@ def _alerting_q(as_of: dt.date, warning_days: int, prefix: str = "", levels=Leve
 
 
 def _subject(template: str, level: str | None = None) -> tuple[str, str]:
-    """Split a translated "… %(number)s …" subject around the case number, for SQL concatenation."""
-    marker = "\x00"
-    values: dict[str, Any] = {"number": marker}
-    if level is not None:
-        values["level"] = dict(Level.CHOICES)[level]
-    before, after = (template % values).split(marker)
-    return before, after
+    values = {} if level is None else {"level": dict(Level.CHOICES)[level]}
+    return split_subject(template, **values)
 
 
 RAISED_SUBJECTS = {
@@ -119,73 +115,11 @@ def _check_as_of(as_of: dt.date) -> None:
         )
 
 
-_NOTIFICATION_FIELDS = [
-    "recipient",
-    "kind",
-    "key",
-    "subject",
-    "body",
-    "link",
-    "alert",
-    "case",
-    "created_on",
-    "created_at",
-]
-
-
-def _insert_notifications(
-    alerts: QuerySet[Alert], recipient, *, kind: str, key_suffix: str, subject: tuple[str, str], as_of: dt.date
-) -> int:
-    """INSERT … SELECT one notification per alert for `recipient` (an expression or a user id)."""
-    before, after = subject
-    rows = (
-        alerts.annotate(
-            n_recipient=recipient,
-            n_kind=Value(kind),
-            n_key=Concat(Value("alert:"), Cast("pk", CharField()), Value(f":{key_suffix}"), output_field=CharField()),
-            n_subject=Concat(Value(before), F("case__case_number"), Value(after), output_field=CharField()),
-            n_body=Value(""),
-            n_link=Concat(Value("/cases/"), Cast("case_id", CharField()), Value("/"), output_field=CharField()),
-            n_created_on=Value(as_of),
-            n_created_at=Value(timezone.now()),
-        )
-        .filter(n_recipient__isnull=False)
-        .values_list(
-            "n_recipient",
-            "n_kind",
-            "n_key",
-            "n_subject",
-            "n_body",
-            "n_link",
-            "pk",
-            "case_id",
-            "n_created_on",
-            "n_created_at",
-        )
-    )
-    return insert_select(Notification, _NOTIFICATION_FIELDS, rows)
-
-
-def _notify_alerts(
-    alerts: QuerySet[Alert], *, role: str, kind: str, key_suffix: str, subject: tuple[str, str], as_of: dt.date
-) -> int:
-    """One notification per alert for the person holding `role` for its case."""
-    if role == "handler":
-        recipient = F("case__handler_id")
-    elif role == "head":
-        recipient = effective_head_expression(as_of, prefix="case__division__")
-    elif role == "vice_president":
-        recipient = F("case__division__vice_president_id")
-    else:
-        raise ValueError(role)
-    return _insert_notifications(alerts, recipient, kind=kind, key_suffix=key_suffix, subject=subject, as_of=as_of)
-
-
 def _notify_presidents(alerts: QuerySet[Alert], *, subject: tuple[str, str], as_of: dt.date) -> int:
     """Escalated over-15-month alerts go to the president(s): the last step of the ladder."""
     presidents = list(User.objects.filter(is_active=True, groups__name=Role.PRESIDENT).values_list("pk", flat=True))
     return sum(  # one or two people, not one per case
-        _insert_notifications(
+        insert_alert_notifications(
             alerts,
             Value(president),
             kind=NotificationKind.ALERT_ESCALATED,
@@ -267,7 +201,7 @@ def _notify(as_of: dt.date, active: QuerySet[Alert]) -> int:
     for level, roles in OWNERS.items():
         subject = _subject(RAISED_SUBJECTS[level]())
         for role in roles:
-            written += _notify_alerts(
+            written += notify_alert_owners(
                 raised_today.filter(level=level),
                 role=role,
                 kind=NotificationKind.ALERT_RAISED,
@@ -281,7 +215,7 @@ def _notify(as_of: dt.date, active: QuerySet[Alert]) -> int:
         if role == "president":
             written += _notify_presidents(escalated_today.filter(level=level), subject=subject, as_of=as_of)
         else:
-            written += _notify_alerts(
+            written += notify_alert_owners(
                 escalated_today.filter(level=level),
                 role=role,
                 kind=NotificationKind.ALERT_ESCALATED,
@@ -294,7 +228,9 @@ def _notify(as_of: dt.date, active: QuerySet[Alert]) -> int:
 
 def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
     counts: dict[str, Any] = {"alerting": _fill_state(courts, as_of)}
-    active = Alert.objects.filter(resolved_on__isnull=True, superseded=False)
+    # Ageing alerts only: the time-limit family is brought in line by alerts.limits.
+    ageing = Alert.objects.ageing()
+    active = ageing.filter(resolved_on__isnull=True, superseded=False)
     state = TrackingState.objects.all()
     same_state = Exists(state.filter(case_id=OuterRef("case_id"), level=OuterRef("level"), line=OuterRef("line_date")))
 
@@ -302,7 +238,7 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
     # closed cases (not open on the as-of date, by dates as everywhere in the rule) from the rest.
     resolved = active.exclude(same_state).update(resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED)
     closed = (
-        Alert.objects.filter(resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED)
+        ageing.filter(resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED)
         .exclude(open_on_q(as_of, prefix="case__"))
         .update(resolution=AlertResolution.CLOSED)
     )
@@ -315,7 +251,7 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
     # 2. The same level and line again (a closing undone): the old alert comes back to life.
     # Driven from the candidates through the unique (case, level, line) index, so its cost
     # follows the few candidates, not the ever-growing history of resolved alerts.
-    resolved_twin = Alert.objects.filter(
+    resolved_twin = ageing.filter(
         case_id=OuterRef("case_id"),
         level=OuterRef("level"),
         line_date=OuterRef("line"),
@@ -323,7 +259,7 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
         resolved_on__isnull=False,
     ).order_by()
     twins = candidates.annotate(twin=Subquery(resolved_twin.values("pk")[:1])).filter(twin__isnull=False)
-    counts["reactivated"] = Alert.objects.filter(pk__in=twins.values("twin")).update(resolved_on=None, resolution="")
+    counts["reactivated"] = ageing.filter(pk__in=twins.values("twin")).update(resolved_on=None, resolution="")
 
     # The cases still without an active alert are marked once, here: the inserts below change the
     # alerts table, and a query planned on its statistics from before the first insert (empty, on
@@ -332,13 +268,14 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
     candidates = state.filter(candidate=True)
 
     # 3. Lower levels the case went past without an alert are recorded, inert.
-    alert_fields = ["case", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"]
+    alert_fields = ["case", "kind", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"]
     superseded = 0
     for lower in Level.ALERTING[:-1]:
         higher = [lvl for lvl in Level.ALERTING if Level.RANK[lvl] > Level.RANK[lower]]
         rows = (
             candidates.filter(level__in=higher)
             .annotate(
+                a_kind=Value(AlertKind.AGEING),
                 a_level=Value(lower),
                 a_line=F(_line_field(lower)),
                 a_raised=Value(as_of),
@@ -346,15 +283,19 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
                 a_resolution=Value(""),
                 a_step=Value(0),
             )
-            .values_list("case_id", "a_level", "a_line", "a_raised", "a_superseded", "a_resolution", "a_step")
+            .values_list("case_id", "a_kind", "a_level", "a_line", "a_raised", "a_superseded", "a_resolution", "a_step")
         )
         superseded += insert_select(Alert, alert_fields, rows)
     counts["superseded"] = superseded
 
     # 4. Raise the current level's alert.
     rows = candidates.annotate(
-        a_raised=Value(as_of), a_superseded=Value(False), a_resolution=Value(""), a_step=Value(0)
-    ).values_list("case_id", "level", "line", "a_raised", "a_superseded", "a_resolution", "a_step")
+        a_kind=Value(AlertKind.AGEING),
+        a_raised=Value(as_of),
+        a_superseded=Value(False),
+        a_resolution=Value(""),
+        a_step=Value(0),
+    ).values_list("case_id", "a_kind", "level", "line", "a_raised", "a_superseded", "a_resolution", "a_step")
     counts["raised"] = insert_select(Alert, alert_fields, rows)
 
     counts["escalated"] = _escalate(courts, as_of, active)

@@ -147,7 +147,12 @@ def case_sections(request: HttpRequest, case: Case) -> list[dict]:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    qs = Notification.objects.filter(recipient=request.user).select_related("case").order_by("-created_at", "-id")
+    # Notifications about an alert (either family) carry it, with its acknowledge button.
+    qs = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("case", "alert", "alert__acknowledged_by")
+        .order_by("-created_at", "-id")
+    )
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = paginate(request, qs)
@@ -301,7 +306,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
         "divisions": divisions,
         "division": division,
         "level": level,
-        "levels": Alert.LEVEL_CHOICES,
+        "levels": Alert.AGEING_LEVEL_CHOICES,
         "query": query_without_page(request),
         "nav_active": "tracking",
     }

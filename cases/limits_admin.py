@@ -13,7 +13,6 @@ from .models import (
     Extension,
     ExtensionStep,
     HiddenOverrunFlag,
-    LimitAlert,
     LimitRule,
     WorkingDay,
     WorkingDayOverride,
@@ -132,15 +131,3 @@ class HiddenOverrunFlagAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(LimitAlert)
-class LimitAlertAdmin(admin.ModelAdmin):
-    list_display = ["case", "level", "deadline", "raised_on", "resolved_on", "acknowledged_at", "escalation_step"]
-    list_filter = ["level", ("resolved_on", admin.EmptyFieldListFilter), "escalation_step"]
-    search_fields = ["case__case_number"]
-    list_select_related = ["case"]
-    readonly_fields = [f.name for f in LimitAlert._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # written by the daily job

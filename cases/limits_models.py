@@ -27,9 +27,6 @@ __all__ = [
     "LimitRule",
     "LimitUnit",
     "LimitVariant",
-    "LimitAlert",
-    "LimitAlertResolution",
-    "LimitLevel",
     "WorkingDay",
     "WorkingDayOverride",
 ]
@@ -338,72 +335,3 @@ class HiddenOverrunFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_rule_display()}"
-
-
-# --- time-limit alerts ------------------------------------------------------------------------
-# The rows the daily job (alerts.limits.track_limits) writes: 30, 15 and 7 days before a case's
-# statutory deadline and on overrun. Kept beside the clock they describe; the alerts app owns the
-# job that writes them and the notifications.
-
-
-class LimitLevel(models.TextChoices):
-    DAYS_30 = "limit_30", _("30 days to the statutory deadline")
-    DAYS_15 = "limit_15", _("15 days to the statutory deadline")
-    DAYS_7 = "limit_7", _("7 days to the statutory deadline")
-    OVERDUE = "limit_overdue", _("Over the statutory time limit")
-
-
-class LimitAlertResolution(models.TextChoices):
-    CLOSED = "closed", _("Case closed")
-    LEVEL_CHANGED = "level_changed", _("Deadline moved or level changed")
-
-
-class LimitAlert(models.Model):
-    case = models.ForeignKey(
-        "cases.Case", on_delete=models.CASCADE, related_name="limit_alerts", verbose_name=_("case")
-    )
-    level = models.CharField(_("level"), max_length=20, choices=LimitLevel.choices)
-    deadline = models.DateField(_("deadline"), help_text=_("The case's statutory deadline when the alert was raised."))
-    raised_on = models.DateField(_("raised on"))
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
-    resolution = models.CharField(_("resolution"), max_length=20, blank=True, choices=LimitAlertResolution.choices)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("acknowledged by"),
-    )
-    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    escalation_step = models.PositiveSmallIntegerField(_("escalation step"), default=0)
-    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("time-limit alert")
-        verbose_name_plural = _("time-limit alerts")
-        ordering = ["-raised_on", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["case", "level", "deadline"], name="limit_alert_unique"),
-            models.UniqueConstraint(
-                fields=["case"], condition=Q(resolved_on__isnull=True), name="limit_alert_one_active_per_case"
-            ),
-            models.CheckConstraint(
-                condition=(Q(resolved_on__isnull=True) & Q(resolution=""))
-                | (Q(resolved_on__isnull=False) & ~Q(resolution="")),
-                name="limit_alert_resolution_matches_date",
-            ),
-            models.CheckConstraint(
-                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("raised_on")),
-                name="limit_alert_resolved_not_before_raised",
-            ),
-            models.CheckConstraint(
-                condition=(Q(escalation_step=0) & Q(escalated_on__isnull=True))
-                | (Q(escalation_step__gt=0) & Q(escalated_on__isnull=False)),
-                name="limit_alert_escalation_matches_step",
-            ),
-        ]
-        indexes = [models.Index(fields=["level"], condition=Q(resolved_on__isnull=True), name="limit_alert_active")]
-
-    def __str__(self) -> str:
-        return f"{self.case} {self.get_level_display()}"

@@ -6,7 +6,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from alerts.dispatch import dispatch_weekly
-from alerts.models import DispatchItem, DispatchList, FollowUpOutcome, Notification, NotificationKind, UrgingNotice
+from alerts.models import (
+    Alert,
+    DispatchItem,
+    DispatchList,
+    FollowUpOutcome,
+    Notification,
+    NotificationKind,
+    UrgingNotice,
+)
 from alerts.services import acknowledge_dispatch, answer_urging, file_plan, read_urging
 from cases import services as case_services
 from tests.alerts.conftest import at, build_org, track, track_days
@@ -181,3 +189,16 @@ def test_only_the_handler_answers_an_urging_notice(org, week):
         with pytest.raises(ValidationError) as past:
             answer_urging(org.handler, notice, answer="Done.", new_expected_on=D(2024, 9, 1))
         assert "new_expected_on" in past.value.message_dict
+
+
+def test_time_limit_alerts_put_no_case_on_the_list(org, week):
+    """Dispatch lists follow the 6- and 15-month lines: a time-limit alert raised in the week
+    (here on a case with nothing to say, and on one that crossed 6 months) changes nothing."""
+    for name, raised_on in (("young", D(2024, 9, 17)), ("crossed", D(2024, 9, 21))):
+        Alert.objects.create(
+            case=week[name], kind="time_limit", level="limit_overdue", line_date=D(2024, 9, 16), raised_on=raised_on
+        )
+    build(MONDAY)
+    items = items_by_name(week)
+    assert items["young"] is None
+    assert items["crossed"].crossed_level == "over_6m"

@@ -97,3 +97,18 @@ def test_two_delivery_workers_send_each_digest_once(tx_org):
         t.join()
     assert sorted(m.to[0] for m in mail.outbox) == ["civil-1-head@court.example", "civil-1-judge@court.example"]
     assert EmailDigest.objects.filter(sent_at__isnull=False).count() == 2
+
+
+def test_time_limit_alerts_reach_the_same_digest(org):
+    """A case over 6 months and over its statutory limit on the same day: one email for the
+    handler, naming both."""
+    from cases import limits_services
+
+    case = org.case(D(2024, 3, 15))
+    limits_services.recompute_clock(case, today=D(2026, 11, 27))  # deadline 18 Sep 2024
+    track(D(2024, 9, 19))
+    deliver(D(2024, 9, 19))
+    (handler_mail,) = [m for m in mail.outbox if m.to == ["civil-1-judge@court.example"]]
+    assert "超6个月" in handler_mail.body and "已超法定审限" in handler_mail.body
+    time_limit = Notification.objects.get(recipient=org.handler, alert__kind="time_limit")
+    assert time_limit.digest_id is not None and time_limit.key == f"alert:{time_limit.alert_id}:raised"

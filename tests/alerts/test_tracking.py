@@ -18,12 +18,12 @@ D = dt.date
 
 
 def active(case):
-    return Alert.objects.get(case=case, resolved_on__isnull=True, superseded=False)
+    return Alert.objects.ageing().get(case=case, resolved_on__isnull=True, superseded=False)
 
 
 def alert_rows():
     return sorted(
-        Alert.objects.values_list(
+        Alert.objects.ageing().values_list(
             "case_id", "level", "line_date", "raised_on", "superseded", "resolved_on", "escalation_step"
         )
     )
@@ -47,7 +47,7 @@ def test_over_6_months_from_the_day_after_the_line(org, filed_on, line_day):
     case = org.case(filed_on)
     warning_start = line_day - dt.timedelta(days=30)
     track(warning_start - dt.timedelta(days=1))
-    assert not Alert.objects.exists()
+    assert not Alert.objects.ageing().exists()
 
     track(warning_start)
     assert active(case).level == "approaching_6m"
@@ -59,10 +59,10 @@ def test_over_6_months_from_the_day_after_the_line(org, filed_on, line_day):
     track(line_day + dt.timedelta(days=1))
     over = active(case)
     assert (over.level, over.line_date, over.raised_on) == ("over_6m", line_day, line_day + dt.timedelta(days=1))
-    approaching = Alert.objects.get(case=case, level="approaching_6m")
+    approaching = Alert.objects.ageing().get(case=case, level="approaching_6m")
     assert approaching.resolved_on == line_day + dt.timedelta(days=1)
     assert approaching.resolution == AlertResolution.LEVEL_CHANGED
-    assert not Alert.objects.filter(superseded=True).exists()
+    assert not Alert.objects.ageing().filter(superseded=True).exists()
 
 
 def test_fifteen_month_line_on_leap_day(org):
@@ -79,7 +79,7 @@ def test_first_run_raises_the_current_level_only(org):
     track(D(2024, 9, 16))
     current = active(old)
     assert current.level == "over_15m"
-    superseded = Alert.objects.filter(case=old, superseded=True)
+    superseded = Alert.objects.ageing().filter(case=old, superseded=True)
     assert sorted(superseded.values_list("level", flat=True)) == ["approaching_15m", "approaching_6m", "over_6m"]
     assert not superseded.filter(resolved_on__isnull=False).exists()
     # Only the over-15-month owners hear of it, once each: the head and the vice-president.
@@ -150,8 +150,8 @@ def test_catch_up_after_a_gap_across_a_month_end(org):
     track(D(2024, 10, 2))
     for case in (crossing, month_end):
         assert (active(case).level, active(case).raised_on) == ("over_6m", D(2024, 10, 2))
-        assert Alert.objects.get(case=case, level="approaching_6m").resolved_on == D(2024, 10, 2)
-    gone = Alert.objects.get(case=closed_in_gap)
+        assert Alert.objects.ageing().get(case=case, level="approaching_6m").resolved_on == D(2024, 10, 2)
+    gone = Alert.objects.ageing().get(case=closed_in_gap)
     assert (gone.resolved_on, gone.resolution) == (D(2024, 10, 2), AlertResolution.CLOSED)
 
 
@@ -161,7 +161,7 @@ def test_a_gap_past_a_whole_level_records_it_superseded(org):
     assert active(case).level == "over_6m"
     track(D(2024, 9, 10))
     assert active(case).level == "over_15m"
-    skipped = Alert.objects.get(case=case, level="approaching_15m")
+    skipped = Alert.objects.ageing().get(case=case, level="approaching_15m")
     assert skipped.superseded and skipped.raised_on == D(2024, 9, 10)
     assert not Notification.objects.filter(alert=skipped).exists()
 
@@ -184,7 +184,7 @@ def test_closing_resolves_and_undoing_the_closing_reactivates(org):
     track(D(2024, 9, 18))
     alert.refresh_from_db()
     assert alert.is_active and alert.resolution == ""
-    assert Alert.objects.filter(case=case, level="over_6m").count() == 1  # the same row, not a second one
+    assert Alert.objects.ageing().filter(case=case, level="over_6m").count() == 1  # the same row, not a second one
 
 
 def test_corrected_filing_date_moves_the_line_and_raises_a_new_alert(org):
@@ -193,7 +193,7 @@ def test_corrected_filing_date_moves_the_line_and_raises_a_new_alert(org):
     with at(D(2024, 9, 17)):
         case_services.change_case(None, case, {"filed_on": D(2024, 2, 10)})
     track(D(2024, 9, 17))
-    old = Alert.objects.get(case=case, level="over_6m", line_date=D(2024, 9, 15))
+    old = Alert.objects.ageing().get(case=case, level="over_6m", line_date=D(2024, 9, 15))
     new = active(case)
     assert old.resolution == AlertResolution.LEVEL_CHANGED
     assert (new.level, new.line_date) == ("over_6m", D(2024, 8, 10))
@@ -222,7 +222,7 @@ def test_escalation_seven_days_after_raised_without_a_plan(org):
             submit=True,
         )
     track_days(D(2024, 9, 17), D(2024, 9, 22))
-    assert not Alert.objects.filter(escalation_step__gt=0).exists()
+    assert not Alert.objects.ageing().filter(escalation_step__gt=0).exists()
 
     track(D(2024, 9, 23))  # 7 days after 9-16
     assert (active(no_plan).escalation_step, active(no_plan).escalated_on) == (1, D(2024, 9, 23))
@@ -275,3 +275,16 @@ def test_tracking_list_loads_related_rows_in_one_query(org, django_assert_num_qu
     with django_assert_num_queries(2):  # the list, and the user's groups for the policy
         rows = list(tracking_list(org.officer, D(2024, 9, 16)))
         assert {(a.case.division.code, a.case.handler.username) for a in rows} == {("civil-1", "civil-1-judge")}
+
+
+def test_tracking_list_and_counts_hold_ageing_alerts_only(org, court):
+    case = org.case(D(2024, 3, 15))
+    young = org.case(D(2024, 7, 1))
+    track(D(2024, 9, 16))
+    for c in (case, young):
+        Alert.objects.create(
+            case=c, kind="time_limit", level="limit_7", line_date=D(2024, 9, 20), raised_on=D(2024, 9, 13)
+        )
+    assert [(a.case_id, a.level) for a in tracking_list(org.officer, D(2024, 9, 16))] == [(case.pk, "over_6m")]
+    counts = tracking_counts(D(2024, 9, 16), court.pk)
+    assert [(c["level"], c["count"]) for c in counts] == [("over_6m", 1)]

@@ -251,3 +251,51 @@ def test_plan_and_alert_query_counts_do_not_depend_on_page_size(api, make_case, 
                 assert client.get(url, {"page_size": size}).status_code == 200
             counts.append(len(ctx.captured_queries))
         assert counts[0] == counts[1], url
+
+
+def test_time_limit_alerts_are_in_the_alerts_api_beside_ageing_ones(api, alert, old_case, org, today):
+    """A case carries an active ageing alert and an active time-limit alert at once; both are
+    listed, filtered by kind and level, and acknowledged with the same action."""
+    limit = Alert.objects.create(
+        case=old_case,
+        kind="time_limit",
+        level="limit_overdue",
+        line_date=dt.date(2025, 9, 12),
+        raised_on=dt.date(2025, 9, 13),
+    )
+    client = api("head")
+
+    def ids(**params):
+        response = client.get("/api/v1/alerts/", params)
+        assert response.status_code == 200, response.json()
+        return {r["id"] for r in response.json()["results"]}
+
+    assert ids(resolved="false") == {alert.id, limit.id}
+    assert ids(kind="time_limit") == {limit.id}
+    assert ids(kind="ageing") == {alert.id}
+    assert ids(level="limit_overdue") == {limit.id}
+    row = client.get(f"/api/v1/alerts/{limit.id}/").json()
+    assert (row["kind"], row["level"], row["line_date"], row["is_active"]) == (
+        "time_limit",
+        "limit_overdue",
+        "2025-09-12",
+        True,
+    )
+    for bad in ({"kind": "statutory"}, {"level": "limit_3"}):
+        response = client.get("/api/v1/alerts/", bad)
+        assert response.status_code == 400 and list(response.json()) == list(bad)
+    response = client.post(f"/api/v1/alerts/{limit.id}/acknowledge/")
+    assert response.status_code == 200 and response.json()["acknowledged_by"] == "head1"
+    limit.refresh_from_db()
+    assert limit.acknowledged_by == org["head"]
+
+
+def test_schema_documents_the_alert_families_and_levels(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    enums = schema["components"]["schemas"]
+    assert {"limit_30", "limit_15", "limit_7", "limit_overdue", "over_15m"} <= set(enums["AlertLevelEnum"]["enum"])
+    alert = enums["Alert"]["properties"]
+    assert "time_limit" in alert["kind"]["description"] and "limit_overdue" in alert["level"]["description"]
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/alerts/"]["get"]["parameters"]}
+    assert set(params["kind"]["schema"]["enum"]) == {"ageing", "time_limit"}
+    assert "limit_overdue" in params["level"]["schema"]["enum"]

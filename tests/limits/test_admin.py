@@ -20,11 +20,22 @@ def admin_client(client, court):
 
 @pytest.mark.parametrize(
     "model",
-    ["limitrule", "excludedperiod", "extension", "workingday", "workingdayoverride", "hiddenoverrunflag", "limitalert"],
+    ["limitrule", "excludedperiod", "extension", "workingday", "workingdayoverride", "hiddenoverrunflag"],
 )
 def test_changelists_open(admin_client, model):
     assert admin_client.get(f"/admin/cases/{model}/").status_code == 200
     assert admin_client.get(f"/admin/cases/{model}/add/").status_code in (200, 403)
+
+
+def test_time_limit_alerts_are_in_the_alerts_admin(admin_client, register):
+    from alerts.limits import track_limits
+
+    case = register("民初", D(2024, 3, 15))
+    track_limits(D(2024, 9, 20))  # over the limit (deadline 18 Sep 2024)
+    response = admin_client.get("/admin/alerts/alert/?kind__exact=time_limit")
+    assert response.status_code == 200
+    assert case.case_number in response.content.decode()
+    assert admin_client.get("/admin/cases/limitalert/").status_code == 404
 
 
 def test_rule_change_page_opens(admin_client):

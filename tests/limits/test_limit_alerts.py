@@ -4,11 +4,12 @@ to the ageing alerts' owners, escalated, acknowledged; hidden-overrun upkeep in 
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
-from alerts.limits import acknowledge_limit_alert, track_limits
-from alerts.models import Notification
+from alerts.limits import track_limits
+from alerts.models import Alert, Notification
+from alerts.services import acknowledge_alert
 from cases import limits_services, services
-from cases.models import LimitAlert
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
 
 D = dt.date
@@ -35,7 +36,7 @@ def limit_case(org, filed_on=FILED):
 
 
 def levels(case):
-    return list(LimitAlert.objects.filter(case=case).order_by("raised_on").values_list("level", "raised_on"))
+    return list(Alert.objects.time_limit().filter(case=case).order_by("raised_on").values_list("level", "raised_on"))
 
 
 def test_warnings_raised_once_each_then_overrun_escalates(org):
@@ -53,7 +54,7 @@ def test_warnings_raised_once_each_then_overrun_escalates(org):
         ("limit_7", D(2024, 9, 11)),
         ("limit_overdue", D(2024, 9, 19)),
     ]
-    assert LimitAlert.objects.filter(case=case, resolved_on__isnull=True).get().level == "limit_overdue"
+    assert Alert.objects.time_limit().filter(case=case, resolved_on__isnull=True).get().level == "limit_overdue"
     keys = set(Notification.objects.filter(case=case).values_list("recipient__username", "key"))
     raised = {(u, k.split(":")[2]) for u, k in keys}
     assert ("lj", "raised") in raised and ("lh", "raised") in raised
@@ -63,8 +64,8 @@ def test_warnings_raised_once_each_then_overrun_escalates(org):
     track_limits(D(2024, 9, 26))
     track_limits(D(2024, 9, 27))
     assert Notification.objects.filter(case=case, recipient=vp).count() == 1
-    alert = LimitAlert.objects.get(case=case, resolved_on__isnull=True)
-    assert acknowledge_limit_alert(head, alert).acknowledged_by == head
+    alert = Alert.objects.time_limit().get(case=case, resolved_on__isnull=True)
+    assert acknowledge_alert(head, alert).acknowledged_by == head
 
 
 def test_extension_moves_the_level_and_closing_resolves(org, court):
@@ -72,16 +73,16 @@ def test_extension_moves_the_level_and_closing_resolves(org, court):
     president = UserFactory(username="pres", court=court, division=None, roles=["president"])
     case = limit_case(org)
     track_limits(D(2024, 9, 12))
-    assert LimitAlert.objects.get(case=case).level == "limit_7"
+    assert Alert.objects.time_limit().get(case=case).level == "limit_7"
     request = limits_services.request_extension(handler, case, length=6, reason="x", requested_on=D(2024, 9, 1))
     limits_services.decide_extension(president, request, approve=True, decided_on=D(2024, 9, 12))
     track_limits(D(2024, 9, 13))
-    alert = LimitAlert.objects.get(case=case)
+    alert = Alert.objects.time_limit().get(case=case)
     assert (alert.resolved_on, alert.resolution) == (D(2024, 9, 13), "level_changed")
     case.refresh_from_db()
     services.close_case(handler, case, closed_on=D(2024, 10, 1), closure_method="judgment")
     track_limits(D(2025, 3, 1))
-    assert not LimitAlert.objects.filter(case=case, resolved_on__isnull=True).exists()
+    assert not Alert.objects.time_limit().filter(case=case, resolved_on__isnull=True).exists()
 
 
 def test_suspended_case_keeps_its_alert(org, clerk):
@@ -92,7 +93,7 @@ def test_suspended_case_keeps_its_alert(org, clerk):
     for day in [D(2024, 9, 10), D(2024, 9, 20), D(2024, 10, 30)]:
         track_limits(day)
     assert levels(case) == [("limit_15", D(2024, 9, 3))]
-    assert LimitAlert.objects.get(case=case).resolved_on is None
+    assert Alert.objects.time_limit().get(case=case).resolved_on is None
 
 
 def test_daily_job_runs_the_hidden_overrun_check(org, tracker):
@@ -102,3 +103,49 @@ def test_daily_job_runs_the_hidden_overrun_check(org, tracker):
     assert totals["hidden_raised"] == 1
     assert Notification.objects.filter(recipient=tracker, key="hidden-overruns:2024-05-01").exists()
     assert track_limits(D(2024, 5, 1))["hidden_raised"] == 0
+
+
+def test_the_daily_job_keeps_one_active_alert_per_family(org):
+    """Over 6 months (line 15 Sep 2024) and over the time limit (deadline 18 Sep 2024) at once:
+    one active alert of each family, each counted in the run's totals."""
+    from alerts.tracking import track_daily
+
+    case = limit_case(org)
+    totals = track_daily(D(2024, 9, 20))
+    active = Alert.objects.filter(case=case, resolved_on__isnull=True, superseded=False)
+    assert sorted(active.values_list("kind", "level")) == [("ageing", "over_6m"), ("time_limit", "limit_overdue")]
+    assert (totals["raised"], totals["limits_raised"], totals["limits_active"]) == (1, 1, 1)
+    rerun = track_daily(D(2024, 9, 20))
+    assert (rerun["raised"], rerun["limits_raised"], rerun["limits_notifications"]) == (0, 0, 0)
+
+
+def test_the_database_refuses_a_second_active_alert_of_a_family(org):
+    case = limit_case(org)
+    Alert.objects.create(case=case, level="over_6m", line_date=case.line_6m, raised_on=D(2024, 9, 16))
+    Alert.objects.create(
+        case=case, kind="time_limit", level="limit_7", line_date=D(2024, 9, 18), raised_on=D(2024, 9, 11)
+    )
+    second_limit = {
+        "kind": "time_limit",
+        "level": "limit_overdue",
+        "line_date": D(2024, 9, 18),
+        "raised_on": D(2024, 9, 19),
+    }
+    second_ageing = {"level": "over_15m", "line_date": case.line_15m, "raised_on": D(2025, 6, 16)}
+    for fields in (second_limit, second_ageing):
+        with pytest.raises(IntegrityError, match="alert_one_active_per_case_kind"), transaction.atomic():
+            Alert.objects.create(case=case, **fields)
+    # A resolved one is history, not a second active alert.
+    Alert.objects.create(case=case, resolved_on=D(2024, 9, 20), resolution="level_changed", **second_limit)
+    # A level belongs to its family.
+    for kind, level in (("time_limit", "over_6m"), ("ageing", "limit_30")):
+        with pytest.raises(IntegrityError, match="alert_level_valid"), transaction.atomic():
+            Alert.objects.create(
+                case=case,
+                kind=kind,
+                level=level,
+                line_date=D(2024, 1, 1),
+                raised_on=D(2024, 1, 1),
+                resolved_on=D(2024, 1, 2),
+                resolution="closed",
+            )

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -182,3 +184,61 @@ def test_handler_answers_an_urging_notice(client, handler, head, division, old_c
     assert notice.answer == "已联系鉴定机构" and notice.read_at is not None
     client.force_login(head)
     assert client.get(reverse("alerts:urging_answer", args=[notice.pk])).status_code == 404
+
+
+def _overrun_cases(make_case, count):
+    """Cases over their statutory time limit on 2025-06-10, with the daily job's time-limit part run."""
+    from alerts.limits import track_limits
+    from cases import limits_services
+
+    cases = [make_case(filed_on=dt.date(2024, 11, 20 - i)) for i in range(count)]
+    for case in cases:
+        limits_services.recompute_clock(case, today=dt.date(2025, 6, 10))
+    track_limits(dt.date(2025, 6, 10))
+    return cases
+
+
+def test_time_limit_alert_in_the_inbox_and_acknowledged_there(
+    client,
+    handler,
+    make_case,
+):
+    first, *others = _overrun_cases(make_case, 4)
+    alert = Alert.objects.time_limit().get(case=first)
+    assert alert.level == "limit_overdue" and alert.is_active
+    assert Notification.objects.filter(recipient=handler, alert=alert).exists()
+    client.force_login(handler)
+    # The alert (level label, acknowledge button) of each notification comes with the page's query.
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("alerts:inbox"))
+    queries_for_four = len(ctx.captured_queries)
+    body = response.content.decode()
+    assert first.case_number in body and "超审限" in body
+    assert reverse("alerts:alert_acknowledge", args=[alert.pk]) in body
+    Notification.objects.filter(alert__case__in=others).delete()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("alerts:inbox"))
+    assert len(ctx.captured_queries) == queries_for_four
+    english = client.get(reverse("alerts:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Over the statutory time limit" in english
+
+    response = client.post(reverse("alerts:alert_acknowledge", args=[alert.pk]), {"next": reverse("alerts:inbox")})
+    assert response.status_code == 302 and response["Location"] == reverse("alerts:inbox")
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == handler and alert.acknowledged_at is not None
+    assert (
+        reverse("alerts:alert_acknowledge", args=[alert.pk]) not in client.get(reverse("alerts:inbox")).content.decode()
+    )
+
+
+def test_case_page_shows_both_families_of_alerts(client, handler, make_case):
+    (case,) = _overrun_cases(make_case, 1)
+    Alert.objects.create(case=case, level="over_6m", line_date=case.line_6m, raised_on=dt.date(2025, 5, 21))
+    client.force_login(handler)
+    body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "超审限" in body and "超6个月" in body
+    limit = Alert.objects.time_limit().get(case=case)
+    assert limit.line_date.isoformat() in body  # the deadline, in the "line or deadline" column
+    client.post(reverse("alerts:alert_acknowledge", args=[limit.pk]), HTTP_HX_REQUEST="true")
+    limit.refresh_from_db()
+    assert limit.acknowledged_by == handler
