@@ -132,18 +132,6 @@ def test_jobs_page_runs_daily_tracking_for_a_date(client, tracker, clerk, cases)
     assert response.status_code == 200 and response.context["form"].errors
 
 
-@pytest.fixture
-def broker_queue():
-    """The real Redis queue the test settings send to (DB 15), emptied before and after."""
-    import redis
-    from django.conf import settings
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery")
-    yield client
-    client.delete("celery")
-
-
 def test_jobs_page_queues_the_task_on_the_broker(client, tracker, broker_queue, django_capture_on_commit_callbacks):
     import json
 
@@ -156,22 +144,6 @@ def test_jobs_page_queues_the_task_on_the_broker(client, tracker, broker_queue, 
         ("alerts.tasks.track_daily_task", "['2025-06-10']")
     ]
     assert not JobRun.objects.filter(outcome="waiting").exists()
-
-
-@pytest.fixture
-def broker_away():
-    """Point the Celery app at a port where nothing listens, as when Redis is down."""
-    from courtflow.celery import app
-
-    def reset_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # the connection that sends tasks
-    reset_pools()
-    yield
-    app.conf.broker_write_url = None
-    reset_pools()
 
 
 def test_jobs_page_records_the_job_when_the_broker_is_away(
