@@ -6,31 +6,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalbulletin',
-            name='publish_error',
-            field=models.TextField(blank=True, help_text='Why the last attempt to publish failed (the bulletin went back to draft); empty otherwise.', verbose_name='publishing error'),
+            model_name="historicalbulletin",
+            name="publish_error",
+            field=models.TextField(
+                blank=True,
+                help_text="Why the last attempt to publish failed (the bulletin went back to draft); empty otherwise.",
+                verbose_name="publishing error",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalbulletin',
-            name='publishing_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Who last started publishing this bulletin.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='publishing started by'),
+            model_name="historicalbulletin",
+            name="publishing_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Who last started publishing this bulletin.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="publishing started by",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalbulletin',
-            name='publishing_started_at',
-            field=models.DateTimeField(blank=True, help_text='When publishing was last started. A bulletin still publishing long after this lost its worker and may be published again.', null=True, verbose_name='publishing started at'),
+            model_name="historicalbulletin",
+            name="publishing_started_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When publishing was last started. A bulletin still publishing long after this lost its worker and may be published again.",
+                null=True,
+                verbose_name="publishing started at",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalbulletin',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('publishing', 'Publishing'), ('published', 'Published')], default='draft', max_length=10, verbose_name='status'),
+            model_name="historicalbulletin",
+            name="status",
+            field=models.CharField(
+                choices=[("draft", "Draft"), ("publishing", "Publishing"), ("published", "Published")],
+                default="draft",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
     ]
