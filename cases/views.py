@@ -5,7 +5,6 @@ every write is a cases.services call, the ageing rule is cases.ageing."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -24,7 +23,7 @@ from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import ageing, imports, limits_views, permissions, services
+from . import ageing, import_uploads, imports, limits_views, permissions, services
 from .forms import (
     ACTION_FORMS,
     ActingHeadForm,
@@ -423,8 +422,10 @@ def _can_import(user) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_import(request: HttpRequest) -> HttpResponse:
-    """Upload → preview (a dry run of the same upsert the API uses) → import. The uploaded file
-    waits in storage between the two steps, named in the session; importing twice changes nothing."""
+    """Upload → preview (a dry run of the same upsert the API uses) → import or cancel. The uploaded
+    file waits in storage between the steps, named in the session, and is deleted by the import or
+    the cancel (cases.import_uploads; the daily cleanup deletes abandoned ones); importing twice
+    changes nothing."""
     user = request.user
     if not _can_import(user):
         raise PermissionDenied
@@ -435,27 +436,39 @@ def case_import(request: HttpRequest) -> HttpResponse:
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-            stored = default_storage.save(f"imports/{user.pk}/{uuid.uuid4().hex}{suffix}", upload)
+            stored = import_uploads.store_upload(user, upload)
             try:
                 with default_storage.open(stored, "rb") as fh:
                     report = imports.import_file(user, fh, stored, dry_run=True)
             except ValidationError as exc:
-                default_storage.delete(stored)
+                import_uploads.discard_upload(stored)
                 apply_service_errors(form, exc)
             else:
                 if pending:
-                    default_storage.delete(pending["path"])
+                    import_uploads.discard_upload(pending["path"])
                 pending = {"path": stored, "name": upload.name}
                 request.session[IMPORT_SESSION_KEY] = pending
+    elif request.method == "POST" and request.POST.get("step") == "cancel":
+        if pending:
+            import_uploads.discard_upload(pending["path"])
+            del request.session[IMPORT_SESSION_KEY]
+            messages.info(request, _("Import of %(name)s cancelled; nothing was saved.") % {"name": pending["name"]})
+        return redirect("cases:import")
     elif request.method == "POST" and request.POST.get("step") == "commit":
-        if not pending or not default_storage.exists(pending["path"]):
+        try:
+            if not pending:
+                raise FileNotFoundError
+            fh = default_storage.open(pending["path"], "rb")
+        except FileNotFoundError:  # never previewed, or deleted by the daily cleanup
+            request.session.pop(IMPORT_SESSION_KEY, None)
             messages.error(request, _("Upload the file again: the preview has expired."))
             return redirect("cases:import")
-        with default_storage.open(pending["path"], "rb") as fh:
-            report = imports.import_file(user, fh, pending["path"])
-        default_storage.delete(pending["path"])
-        del request.session[IMPORT_SESSION_KEY]
+        try:
+            with fh:
+                report = imports.import_file(user, fh, pending["path"])
+        finally:
+            import_uploads.discard_upload(pending["path"])
+            del request.session[IMPORT_SESSION_KEY]
         messages.success(
             request,
             _(

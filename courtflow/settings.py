@@ -202,6 +202,12 @@ STORAGES = {
     },
 }
 
+# The import page keeps an uploaded file between its preview and its import; the daily cleanup
+# (cases.import_uploads) deletes those older than this, previews nobody imported or cancelled.
+IMPORT_UPLOAD_MAX_AGE_HOURS = env.int("IMPORT_UPLOAD_MAX_AGE_HOURS", default=24)
+if IMPORT_UPLOAD_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("IMPORT_UPLOAD_MAX_AGE_HOURS must be 1 or more (hours).")
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
@@ -361,6 +367,12 @@ COURTFLOW_SCHEDULES = {
     "check-daily-run": {
         "task": "alerts.tasks.check_daily_run_task",
         "cron": _cron("CHECK_DAILY_RUN", "0 10 * * *"),
+        "expires": 23 * 3600,
+    },
+    # Import uploads previewed but never imported or cancelled (cases/import_uploads.py).
+    "delete-stale-uploads": {
+        "task": "cases.tasks.delete_stale_uploads_task",
+        "cron": _cron("DELETE_STALE_UPLOADS", "30 3 * * *"),
         "expires": 23 * 3600,
     },
     # After the morning jobs and the 10:00 check, so a person's one email of the day carries them;

@@ -11,9 +11,10 @@ import django_filters as filters
 from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, renderers, serializers, viewsets
+from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -37,6 +38,11 @@ class BulletinSerializer(serializers.ModelSerializer):
     published_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, help_text="The tracking officer who published it."
     )
+    publishing_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        help_text="Who last started publishing it (POST .../publish/); null if nobody has yet.",
+    )
 
     class Meta:
         model = Bulletin
@@ -54,17 +60,29 @@ class BulletinSerializer(serializers.ModelSerializer):
             "published_by",
             "published_at",
             "pdf_sha256",
+            "publishing_by",
+            "publishing_started_at",
+            "publish_error",
         ]
         extra_kwargs = {
             "id": {"help_text": "Database id of the bulletin."},
             "period": {"help_text": "The month reported on, YYYY-MM."},
             "as_of": {"help_text": "Last day of the period: every figure is taken on it."},
-            "status": {"help_text": "draft or published."},
+            "status": {
+                "help_text": "draft; publishing: POST .../publish/ was accepted and the PDF is being rendered in "
+                "the background (poll this bulletin: it becomes published, or draft again with publish_error); "
+                "or published."
+            },
             "issue_year": {"help_text": "Year of publication; null for a draft."},
             "issue_number": {"help_text": "Running number within the issue year; null for a draft."},
             "built_at": {"help_text": "When the items and figures were last built."},
             "published_at": {"help_text": "When it was published; null for a draft."},
             "pdf_sha256": {"help_text": "SHA-256 of the published PDF; empty for a draft."},
+            "publishing_started_at": {"help_text": "When publishing was last started; null if never."},
+            "publish_error": {
+                "help_text": "Why the last attempt to publish failed (the bulletin is a draft again and may be "
+                "published again); empty otherwise."
+            },
         }
 
 
@@ -213,7 +231,7 @@ class SignOffRequestSerializer(serializers.Serializer):
 
 class BulletinFilter(filters.FilterSet):
     period = filters.CharFilter(method="filter_period", help_text="The month reported on, YYYY-MM.")
-    status = filters.ChoiceFilter(choices=BulletinStatus.choices, help_text="draft or published.")
+    status = filters.ChoiceFilter(choices=BulletinStatus.choices, help_text="draft, publishing or published.")
 
     class Meta:
         model = Bulletin
@@ -271,6 +289,11 @@ def _attachment(response, bulletin: Bulletin, extension: str):
     return response
 
 
+class PublishingConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "publishing"
+
+
 # --- viewset --------------------------------------------------------------------------------
 
 
@@ -294,8 +317,8 @@ class BulletinViewSet(
         return super().finalize_response(request, response, *args, **kwargs)
 
     def get_queryset(self):
-        qs = selectors.visible_bulletins(self.request.user).order_by("-period", "-id")
-        if self.action == "retrieve":
+        qs = selectors.visible_bulletins(self.request.user).order_by("-period", "-id").select_related("publishing_by")
+        if self.action in ("retrieve", "publish"):
             figures = BulletinFigure.objects.select_related("division", "handler")
             return qs.prefetch_related(
                 Prefetch("figures", queryset=figures),
@@ -327,11 +350,20 @@ class BulletinViewSet(
         page = self.paginate_queryset(item_filter.qs)
         return self.get_paginated_response(BulletinItemSerializer(page, many=True, context={"request": request}).data)
 
-    @extend_schema(summary="Publish a draft (tracking officer): numbers it and stores its PDF", request=None)
+    @extend_schema(
+        summary="Publish a draft (tracking officer): starts rendering its PDF in the background",
+        description="Answers 202 with the bulletin in status publishing; poll the bulletin until it is "
+        "published (numbered, with its PDF and SHA-256) or a draft again with publish_error. A second "
+        "request while it is publishing, or for a published bulletin, is refused (400).",
+        request=None,
+        responses={202: BulletinDetailSerializer},
+    )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        bulletin = services.publish_bulletin(self.get_object(), request.user)
-        return Response(BulletinDetailSerializer(bulletin, context=self.get_serializer_context()).data)
+        started = services.start_publishing(self.get_object(), request.user, trigger=f"api:{request.user.username}")
+        bulletin = self.get_queryset().get(pk=started.bulletin.pk)
+        data = BulletinDetailSerializer(bulletin, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="Sign off a division's part of a published bulletin (its head)",
@@ -370,11 +402,16 @@ class BulletinViewSet(
 
     @extend_schema(
         summary="The bulletin as PDF: the stored document of record once published",
-        responses={(200, PDFRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="PDF file.")},
+        responses={
+            (200, PDFRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="PDF file."),
+            409: OpenApiResponse(description="The bulletin is being published: its PDF is offered once it is."),
+        },
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer], url_path="pdf")
     def export_pdf(self, request, pk=None):
         bulletin = self.get_object()
+        if bulletin.is_publishing:
+            raise PublishingConflict({"status": [_("The PDF is offered once the bulletin is published.")]})
         if bulletin.is_published and bulletin.pdf:
             return FileResponse(
                 bulletin.pdf.open("rb"),

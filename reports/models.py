@@ -21,6 +21,9 @@ PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 class BulletinStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # Publishing was started and the PDF is being rendered in the background
+    # (reports.services.start_publishing, then reports.tasks.publish_bulletin_task).
+    PUBLISHING = "publishing", _("Publishing")
     PUBLISHED = "published", _("Published")
 
 
@@ -59,6 +62,29 @@ class Bulletin(models.Model):
         verbose_name=_("published by"),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    publishing_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("publishing started by"),
+        help_text=_("Who last started publishing this bulletin."),
+    )
+    publishing_started_at = models.DateTimeField(
+        _("publishing started at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When publishing was last started. A bulletin still publishing long after this lost its worker "
+            "and may be published again."
+        ),
+    )
+    publish_error = models.TextField(
+        _("publishing error"),
+        blank=True,
+        help_text=_("Why the last attempt to publish failed (the bulletin went back to draft); empty otherwise."),
+    )
     pdf = models.FileField(
         _("PDF"),
         upload_to="bulletins/%Y/",
@@ -85,14 +111,19 @@ class Bulletin(models.Model):
             ),
             models.CheckConstraint(condition=Q(period__regex=PERIOD_RE), name="bulletin_period_format"),
             models.CheckConstraint(condition=Q(status__in=BulletinStatus.values), name="bulletin_status_valid"),
-            # A draft carries nothing of a publication; a published bulletin carries all of it.
+            # A draft (or one being published) carries nothing of a publication; a published
+            # bulletin carries all of it; one being published says who started it and when.
             models.CheckConstraint(
                 condition=(
-                    Q(status=BulletinStatus.DRAFT)
+                    Q(status__in=[BulletinStatus.DRAFT, BulletinStatus.PUBLISHING])
                     & Q(issue_year__isnull=True)
                     & Q(issue_number__isnull=True)
                     & Q(published_at__isnull=True)
                     & Q(pdf_sha256="")
+                    & (
+                        Q(status=BulletinStatus.DRAFT)
+                        | Q(publishing_started_at__isnull=False, publishing_by__isnull=False)
+                    )
                 )
                 | (
                     Q(status=BulletinStatus.PUBLISHED)
@@ -111,6 +142,10 @@ class Bulletin(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == BulletinStatus.PUBLISHED
+
+    @property
+    def is_publishing(self) -> bool:
+        return self.status == BulletinStatus.PUBLISHING
 
     @property
     def title(self) -> str:

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from alerts.locks import job_lock
 from alerts.models import ClearancePlan, Job, JobRun, NotificationKind, PlanStatus
 from alerts.notifications import notify
+from alerts.queueing import Sent, send_job
 from alerts.runs import run_job
 from alerts.sql import insert_select, refresh_statistics, without_jit
 from cases import ageing, permissions
@@ -90,7 +91,7 @@ def _person_name(prefix: str) -> Coalesce:
 @dataclass
 class BuildResult:
     bulletin: Bulletin
-    outcome: str  # "built", "rebuilt" or "unchanged" (published)
+    outcome: str  # "built", "rebuilt", "unchanged" (published) or "publishing" (skipped while being published)
     listed: int = 0
     key_warnings: int = 0
 
@@ -99,6 +100,8 @@ class BuildResult:
         b = self.bulletin
         if self.outcome == "unchanged":
             return f"Bulletin {b.period} ({b.title}): published, unchanged."
+        if self.outcome == "publishing":
+            return f"Bulletin {b.period}: being published, unchanged."
         verb = "draft built" if self.outcome == "built" else "draft rebuilt"
         return (
             f"Bulletin {b.period} as of {b.as_of.isoformat()}: {verb}, {self.listed} cases over 6 months, "
@@ -280,10 +283,16 @@ def build_bulletin(period: Period | str, *, court: Court | None = None) -> Build
             period=str(period),
             defaults={"as_of": period.last_day, "built_at": timezone.now()},
         )
+        # A bulletin being published keeps the draft its PDF is rendered from. Checked before the
+        # row lock too, which the rendering holds for minutes: a build then skips at once.
+        if bulletin.is_publishing:
+            return BuildResult(bulletin, "publishing")
         # Serialises two builds of the same month, and a build racing the publication.
         bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
         if bulletin.is_published:
             return BuildResult(bulletin, "unchanged")
+        if bulletin.is_publishing:
+            return BuildResult(bulletin, "publishing")
         previous = Bulletin.objects.filter(court=court, period__lt=bulletin.period).order_by("-period").first()
         # The item INSERT's correlated subqueries are costed as if they ran for every case,
         # which triggers JIT compilation that takes longer than the query (on a million cases
@@ -359,42 +368,138 @@ def build_due_bulletins(
 # --- monthly bulletin: publish and sign off -------------------------------------------------
 
 
+# The publishing task's hard time limit (reports.tasks.publish_bulletin_task): rendering the
+# 24,000-case demo bulletin takes about 20 minutes.
+PUBLISH_TIME_LIMIT = 25 * 60
+# A bulletin still "publishing" this long after it was started has lost its worker (killed, or
+# its message lost): the task's hard limit has passed, so nothing renders it any more, and it
+# may be started again.
+PUBLISH_STALE_AFTER = dt.timedelta(seconds=PUBLISH_TIME_LIMIT + 5 * 60)
+PUBLISH_TASK = "reports.tasks.publish_bulletin_task"
+# JobRun.job of a publication that waits for the broker (alerts.queueing).
+PUBLISH_JOB = "publish_bulletin"
+
+
+def publishing_stalled(bulletin: Bulletin, now: dt.datetime | None = None) -> bool:
+    """Whether `bulletin` is publishing since longer than any worker can still be rendering it."""
+    now = now or timezone.now()
+    return bulletin.is_publishing and bulletin.publishing_started_at < now - PUBLISH_STALE_AFTER
+
+
+@dataclass
+class PublishStart:
+    bulletin: Bulletin
+    sent: Sent
+
+
+def start_publishing(bulletin: Bulletin, user: User, *, trigger: str = "") -> PublishStart:
+    """Start publishing a draft in the background: mark it "publishing" and queue the task.
+
+    The draft is claimed with a conditional UPDATE, so a double click or two officers at once
+    start one job; the second is told it is already being published. A publication that has
+    stalled (see PUBLISH_STALE_AFTER) may be claimed again. When the broker is away the job is
+    recorded as waiting and sent again by alerts' requeue task; the bulletin stays publishing.
+    """
+    if not permissions.can_publish_bulletin(user):
+        raise PermissionDenied(_("Only the tracking officer publishes the bulletin."))
+    now = timezone.now()
+    claimable = Q(status=BulletinStatus.DRAFT) | Q(
+        status=BulletinStatus.PUBLISHING, publishing_started_at__lt=now - PUBLISH_STALE_AFTER
+    )
+    claimed = (
+        Bulletin.objects.filter(claimable, pk=bulletin.pk).update(
+            status=BulletinStatus.PUBLISHING, publishing_by=user, publishing_started_at=now, publish_error=""
+        )
+        == 1
+    )
+    bulletin.refresh_from_db()
+    if not claimed:
+        if bulletin.is_published:
+            raise ValidationError({"status": [_("This bulletin is already published.")]})
+        raise ValidationError(
+            {
+                "status": [
+                    _("This bulletin is already being published (started by %(name)s at %(time)s).")
+                    % {
+                        "name": bulletin.publishing_by,
+                        "time": timezone.localtime(bulletin.publishing_started_at).strftime("%Y-%m-%d %H:%M"),
+                    }
+                ]
+            }
+        )
+    sent = send_job(
+        PUBLISH_TASK, [bulletin.pk, user.pk], job=PUBLISH_JOB, as_of=bulletin.as_of, trigger=trigger or "publish"
+    )
+    return PublishStart(bulletin, sent)
+
+
+def publish_started(bulletin_id: int, user_id: int) -> str:
+    """The background half of `start_publishing` (the task calls this): publish the bulletin if it
+    is still waiting for it. A message delivered again after the bulletin was published, or after
+    it went back to draft, changes nothing."""
+    bulletin = Bulletin.objects.filter(pk=bulletin_id).first()
+    if bulletin is None or not bulletin.is_publishing:
+        return "not publishing: nothing to do"
+    return publish_bulletin(bulletin, User.objects.get(pk=user_id)).title
+
+
 def publish_bulletin(bulletin: Bulletin, user: User) -> Bulletin:
-    """Publish a draft: give it the next issue number of the year, render and store its PDF with
-    the SHA-256, and freeze it. Only the tracking officer may publish."""
+    """Publish a draft (or one marked publishing): give it the next issue number of the year,
+    render and store its PDF with the SHA-256, freeze it and notify the division heads. Only the
+    tracking officer may publish. If it fails, the bulletin is a draft again with the error
+    recorded on it, and the error is raised."""
     from .exports import bulletin_pdf  # exports import selectors, which import this app's models
 
     if not permissions.can_publish_bulletin(user):
         raise PermissionDenied(_("Only the tracking officer publishes the bulletin."))
     now = timezone.now()
-    # The numbering lock spans the transaction, so two publications in the same year draw
-    # consecutive numbers instead of colliding on the unique constraint.
-    with job_lock(NUMBERING_LOCK, wait=True, timeout=60) as acquired:
-        if not acquired:
-            raise ValidationError({"status": [_("Another bulletin is being published; try again.")]})
-        with transaction.atomic():
-            bulletin = Bulletin.objects.select_for_update().get(pk=bulletin.pk)
-            if bulletin.is_published:
-                raise ValidationError({"status": [_("This bulletin is already published.")]})
-            year = timezone.localdate(now).year
-            last = (
-                Bulletin.objects.filter(court_id=bulletin.court_id, issue_year=year)
-                .order_by("-issue_number")
-                .values_list("issue_number", flat=True)
-                .first()
-            )
-            bulletin.status = BulletinStatus.PUBLISHED
-            bulletin.issue_year = year
-            bulletin.issue_number = (last or 0) + 1
-            bulletin.published_by = user
-            bulletin.published_at = now
-            pdf = bulletin_pdf(bulletin)
-            bulletin.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-            name = f"bulletin-{bulletin.period}-{bulletin.pdf_sha256[:12]}.pdf"
-            bulletin.pdf.save(name, ContentFile(pdf), save=False)
-            bulletin.save()
-            _notify_published(bulletin)
+    pk = bulletin.pk
+    try:
+        # The numbering lock spans the transaction, so two publications in the same year draw
+        # consecutive numbers instead of colliding on the unique constraint.
+        with job_lock(NUMBERING_LOCK, wait=True, timeout=60) as acquired:
+            if not acquired:
+                raise ValidationError({"status": [_("Another bulletin is being published; try again.")]})
+            with transaction.atomic():
+                bulletin = Bulletin.objects.select_for_update().get(pk=pk)
+                if bulletin.is_published:
+                    raise ValidationError({"status": [_("This bulletin is already published.")]})
+                year = timezone.localdate(now).year
+                last = (
+                    Bulletin.objects.filter(court_id=bulletin.court_id, issue_year=year)
+                    .order_by("-issue_number")
+                    .values_list("issue_number", flat=True)
+                    .first()
+                )
+                bulletin.status = BulletinStatus.PUBLISHED
+                bulletin.issue_year = year
+                bulletin.issue_number = (last or 0) + 1
+                bulletin.published_by = user
+                bulletin.published_at = now
+                bulletin.publish_error = ""
+                pdf = bulletin_pdf(bulletin)
+                bulletin.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+                name = f"bulletin-{bulletin.period}-{bulletin.pdf_sha256[:12]}.pdf"
+                bulletin.pdf.save(name, ContentFile(pdf), save=False)
+                bulletin.save()
+                _notify_published(bulletin)
+    except BaseException as exc:  # also the task's soft time limit and a worker's shutdown
+        _publishing_failed(pk, exc)
+        raise
     return bulletin
+
+
+def _publishing_failed(pk: int, exc: BaseException) -> None:
+    """Back to draft with the error, for the officer to read and publish again. A bulletin that
+    is published (a second attempt refused) is left alone."""
+    if isinstance(exc, ValidationError):
+        error = "; ".join(exc.messages)
+    else:
+        log.exception("publishing bulletin %s failed", pk)
+        error = f"{type(exc).__name__}: {exc}"
+    Bulletin.objects.filter(pk=pk).exclude(status=BulletinStatus.PUBLISHED).update(
+        status=BulletinStatus.DRAFT, publish_error=error[:4000]
+    )
 
 
 def _notify_published(bulletin: Bulletin) -> None:

@@ -1,8 +1,8 @@
 """Thin Celery tasks of the reports app: parse the date, call the job, return its outcome.
 
-Both are idempotent (a draft bulletin is rebuilt whole, a published one is left alone; a day's
-snapshot replaces itself) and run under a job lock, so they ack late: a worker lost mid-run has
-its task redelivered and the rerun completes the work.
+All are idempotent (a draft bulletin is rebuilt whole, a published one is left alone; a day's
+snapshot replaces itself; a bulletin is published once) and run under a lock, so they ack late:
+a worker lost mid-run has its task redelivered and the rerun completes the work.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from alerts.schedule_days import bulletin_due
-from cases.models import User
 
 from . import services
-from .models import Bulletin
 
 
 def _trigger(task) -> str:
@@ -48,10 +46,16 @@ def snapshot_figures_task(self, as_of: str | None = None) -> str:
     return services.run_snapshot_job(day, trigger=_trigger(self)).outcome
 
 
-@shared_task(bind=True, name="reports.tasks.publish_bulletin_task", time_limit=25 * 60, soft_time_limit=24 * 60)
+@shared_task(
+    bind=True,
+    name=services.PUBLISH_TASK,
+    acks_late=True,
+    time_limit=services.PUBLISH_TIME_LIMIT,
+    soft_time_limit=services.PUBLISH_TIME_LIMIT - 60,
+)
 def publish_bulletin_task(self, bulletin_id: int, user_id: int) -> str:
-    """Publish in the background: rendering a bulletin of tens of thousands of cases to PDF takes
-    minutes. Not acked late: publishing twice is refused, so a redelivery would only fail."""
-    bulletin = Bulletin.objects.get(pk=bulletin_id)
-    user = User.objects.get(pk=user_id)
-    return services.publish_bulletin(bulletin, user).title
+    """Publish in the background what `services.start_publishing` marked "publishing": rendering a
+    bulletin of tens of thousands of cases to PDF takes minutes. Acked late: a worker lost mid-run
+    has the message redelivered, and a redelivery after the bulletin was published (or went back
+    to draft) does nothing. A failure puts the bulletin back to draft with the error on it."""
+    return services.publish_started(bulletin_id, user_id)

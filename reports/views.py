@@ -34,6 +34,8 @@ from .models import Bulletin, BulletinStatus
 from .periods import Period
 
 KEY_WARNINGS_SHOWN = 50
+# The bulletin page reloads itself this often while its PDF is rendered in the background.
+PUBLISHING_REFRESH_SECONDS = 10
 LEADERS = (Role.PRESIDENT, Role.VICE_PRESIDENT, Role.TRACKING_OFFICER, Role.ADMIN)
 
 
@@ -184,7 +186,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_bulletin(user, pk: int) -> Bulletin:
-    return get_object_or_404(selectors.visible_bulletins(user), pk=pk)
+    return get_object_or_404(selectors.visible_bulletins(user).select_related("publishing_by"), pk=pk)
 
 
 @login_required
@@ -229,7 +231,11 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "division_filter": division_filter,
         "key_only": key_only,
         "more_key_warnings": more_key_warnings,
-        "can_publish": not bulletin.is_published and permissions.can_publish_bulletin(user),
+        # A publication that lost its worker may be started again (services.PUBLISH_STALE_AFTER).
+        "can_publish": (bulletin.status == BulletinStatus.DRAFT or services.publishing_stalled(bulletin))
+        and permissions.can_publish_bulletin(user),
+        "publishing_stalled": services.publishing_stalled(bulletin),
+        "refresh_seconds": PUBLISHING_REFRESH_SECONDS,
         "signable": signable,
         "nav_active": "bulletins",
     }
@@ -241,15 +247,17 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
     bulletin = _visible_bulletin(request.user, pk)
     try:
-        bulletin = services.publish_bulletin(bulletin, request.user)
+        started = services.start_publishing(bulletin, request.user, trigger=f"web:{request.user.username}")
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
-        messages.success(
-            request,
-            _("Bulletin %(year)s No. %(number)s published.")
-            % {"year": bulletin.issue_year, "number": bulletin.issue_number},
-        )
+        if started.sent.waiting_run is not None:
+            messages.warning(
+                request,
+                _("The job queue is unavailable: publishing is recorded and starts as soon as the queue is back."),
+            )
+        else:
+            messages.success(request, _("Publishing has started. This page refreshes until it is done."))
     return redirect("reports:bulletin", pk=bulletin.pk)
 
 
@@ -271,6 +279,9 @@ def bulletin_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     bulletin = _visible_bulletin(request.user, pk)
     if fmt == "pdf":
+        if bulletin.is_publishing:
+            messages.info(request, _("The PDF is offered once the bulletin is published."))
+            return redirect("reports:bulletin", pk=bulletin.pk)
         if bulletin.is_published and bulletin.pdf:
             # The document of record, exactly as published (its SHA-256 is on the page).
             return FileResponse(

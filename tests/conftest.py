@@ -4,6 +4,9 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# broker_queue, broker_away: the real Redis queue, and the broker away (tests/celery_helpers.py).
+pytest_plugins = ["tests.celery_helpers"]
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

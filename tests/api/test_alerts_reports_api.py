@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from alerts.models import Alert, ClearancePlan, DispatchItem, DispatchList
 from reports import services as report_services
+from reports.tasks import publish_bulletin_task
 
 pytestmark = pytest.mark.django_db
 
@@ -201,13 +202,53 @@ def test_bulletin_list_detail_items_and_exports(api, bulletin, old_case, today):
     assert api("clerk").get(f"/api/v1/bulletins/{bulletin.id}/csv/").status_code == 404
 
 
+def test_a_failed_publication_is_a_draft_again_with_its_error(api, bulletin, org, settings, tmp_path):
+    assert api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/").status_code == 202
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings.MEDIA_ROOT = blocked  # the PDF cannot be stored
+    with pytest.raises(OSError):
+        publish_bulletin_task.run(bulletin.id, org["tracking_officer"].pk)
+    data = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.id}/").json()
+    assert data["status"] == "draft" and str(blocked) in data["publish_error"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    retried = api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/")
+    assert retried.status_code == 202 and retried.json()["publish_error"] == ""
+
+
+def test_publishing_with_the_broker_away_answers_202_and_waits(
+    api, bulletin, org, broker_away, django_capture_on_commit_callbacks
+):
+    from alerts.models import JobRun
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/")
+    assert response.status_code == 202 and response.json()["status"] == "publishing"
+    assert JobRun.objects.get().outcome == "waiting"
+
+
 @pytest.mark.slow
 def test_bulletin_publish_sign_off_and_pdf(api, bulletin, org, today):
     assert api("head").post(f"/api/v1/bulletins/{bulletin.id}/publish/").status_code == 404  # drafts are hidden
     assert api("president").post(f"/api/v1/bulletins/{bulletin.id}/publish/").status_code == 403
-    response = api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/")
-    assert response.status_code == 200, response.json()
-    published = response.json()
+    with CaptureQueriesContext(connection) as queries:
+        response = api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/")
+    assert response.status_code == 202, response.json()
+    assert len(queries) <= 20  # figures and sign-offs prefetched, not one query per row
+    accepted = response.json()
+    assert (accepted["status"], accepted["issue_number"], accepted["pdf_sha256"]) == ("publishing", None, "")
+    assert accepted["publishing_by"] == "tracker1" and accepted["publishing_started_at"]
+    assert accepted["publish_error"] == "" and accepted["figures"]
+    # Asked again while publishing: refused, naming the field; the PDF is not offered yet.
+    again = api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/")
+    assert again.status_code == 400 and "status" in again.json()
+    waiting = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.id}/pdf/")
+    assert waiting.status_code == 409 and "status" in waiting.json()
+    assert api("tracking_officer").get("/api/v1/bulletins/?status=publishing").json()["count"] == 1
+
+    # The worker's part, run here in-process (tests/reports/test_worker.py runs a real worker).
+    publish_bulletin_task.run(bulletin.id, org["tracking_officer"].pk)
+    published = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.id}/").json()
     assert published["status"] == "published" and published["issue_number"] == 1 and published["pdf_sha256"]
     assert api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/").status_code == 400
     pdf = api("clerk").get(f"/api/v1/bulletins/{bulletin.id}/pdf/")

@@ -107,10 +107,13 @@ def test_division_head_approves_a_plan_and_acknowledges_the_dispatch(page, live_
     assert ClearancePlan.objects.filter(status="approved").count() == 1
 
 
-def test_tracking_officer_publishes_the_bulletin_and_the_head_signs_it_off(page, live_server, court, login, shot):
+def test_tracking_officer_publishes_the_bulletin_and_the_head_signs_it_off(
+    page, live_server, court, login, shot, broker_queue
+):
     from pypdf import PdfReader
 
     from reports.models import Bulletin
+    from reports.tasks import publish_bulletin_task
 
     bulletin = Bulletin.objects.get()
     listed = list(bulletin.items.order_by("case_number").values_list("case_number", flat=True)[:5])
@@ -124,7 +127,20 @@ def test_tracking_officer_publishes_the_bulletin_and_the_head_signs_it_off(page,
     page.click("nav.nav >> text=通报")
     page.click(f"a[href='/reports/bulletins/{bulletin.pk}/'] >> nth=0")
     page.click("#publish-bulletin")
-    expect(page.locator(".messages")).to_contain_text("已发布")
+    # Publishing runs in the background: the page says so, who started it, and refreshes itself.
+    expect(page.locator("#publishing-state")).to_contain_text(str(court.tracking_officer))
+    expect(page.locator("meta[http-equiv='refresh']")).to_have_count(1)
+    expect(page.locator("#download-pdf")).to_have_count(0)
+    expect(page.locator("#publish-bulletin")).to_have_count(0)
+    shot("bulletin-publishing")
+    # The job went to Redis; the worker's part is run here, in-process, between the two page views
+    # (tests/reports/test_worker.py publishes through a real worker).
+    assert len(broker_queue.lrange("celery", 0, -1)) == 1
+    publish_bulletin_task.run(bulletin.pk, court.tracking_officer.pk)
+    page.reload()
+    expect(page.locator(".badge.published")).to_be_visible()
+    expect(page.locator("meta[http-equiv='refresh']")).to_have_count(0)
+    expect(page.locator("#publishing-state")).to_have_count(0)
     shot("bulletin")
     page.emulate_media(media="print")
     shot("bulletin-print")

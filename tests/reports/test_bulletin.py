@@ -384,10 +384,12 @@ def test_publish_task(org, scene):
     from reports.tasks import publish_bulletin_task
 
     bulletin = services.build_bulletin("2025-02").bulletin
+    services.start_publishing(bulletin, org.officer)
     with time_machine.travel(dt.datetime(2025, 3, 2, 1, 0, tzinfo=dt.UTC)):
         assert publish_bulletin_task.run(bulletin.pk, org.officer.pk) == "2025年第1期"
-    with pytest.raises(ValidationError):
-        publish_bulletin_task.run(bulletin.pk, org.officer.pk)
+    # Delivered again: the bulletin is published, nothing to do.
+    assert publish_bulletin_task.run(bulletin.pk, org.officer.pk) == "not publishing: nothing to do"
+    assert publish_bulletin_task.name == "reports.tasks.publish_bulletin_task"
 
 
 def test_sign_off_queue_and_case_appearances(org, scene):

@@ -317,6 +317,52 @@ def test_import_preview_then_commit_and_twice_changes_nothing(client, clerk, div
     assert client.post(reverse("cases:import"), {"step": "commit"}).status_code == 302
 
 
+def test_import_deletes_the_stored_upload_when_imported_or_cancelled(
+    client, clerk, division, handler, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    csv = (
+        "案号,立案日期,承办部门,承办人,案由,当事人\n"
+        f"(2025)黔0281民初601号,2025-05-06,{division.code},{handler.username},离婚纠纷,王某诉李某\n"
+    ).encode()
+
+    def stored():
+        return sorted(p.name for p in (tmp_path / "imports").rglob("*") if p.is_file())
+
+    def preview():
+        client.post(reverse("cases:import"), {"step": "preview", "file": SimpleUploadedFile("c.csv", csv, "text/csv")})
+        return client.session["case_import"]["path"]
+
+    client.force_login(clerk)
+    # Cancelled: the file is deleted, nothing imported, the import button is gone.
+    path = preview()
+    assert path.startswith(f"imports/{clerk.pk}/") and len(stored()) == 1
+    response = client.post(reverse("cases:import"), {"step": "cancel"}, follow=True)
+    assert stored() == [] and "case_import" not in client.session
+    assert response.context["pending"] is None and 'id="commit-import"' not in response.content.decode()
+    assert not Case.objects.exists()
+    # A second preview replaces the first; the import deletes the file.
+    preview()
+    preview()
+    assert len(stored()) == 1
+    client.post(reverse("cases:import"), {"step": "commit"})
+    assert stored() == [] and Case.objects.count() == 1
+    # A preview abandoned two days ago, deleted by the daily cleanup: asked to upload again, not a 500.
+    import os
+
+    from django.utils import timezone
+
+    from cases.tasks import delete_stale_uploads_task
+
+    two_days_ago = (timezone.now() - dt.timedelta(days=2)).timestamp()
+    os.utime(tmp_path / preview(), (two_days_ago, two_days_ago))
+    assert delete_stale_uploads_task.run() == 1
+    response = client.post(reverse("cases:import"), {"step": "commit"})
+    assert response.status_code == 302 and "case_import" not in client.session
+
+
 def test_import_rejects_a_bad_file_beside_the_field(client, clerk, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

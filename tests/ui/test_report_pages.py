@@ -9,6 +9,7 @@ from django.urls import reverse
 from alerts.models import JobRun
 from reports import services
 from reports.models import Bulletin
+from reports.tasks import publish_bulletin_task
 
 pytestmark = pytest.mark.django_db
 
@@ -79,9 +80,33 @@ def test_tracker_publishes_and_head_signs_off(client, tracker, head, bulletin, c
         response = client.get(reverse("reports:bulletin", args=[bulletin.pk]))
     assert response.context["can_publish"]
     assert cases[0].case_number in response.content.decode()
-    client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    response = client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    assert response["Location"] == reverse("reports:bulletin", args=[bulletin.pk])
+    bulletin.refresh_from_db()
+    assert bulletin.is_publishing and bulletin.publishing_by == tracker
+
+    # While the worker renders: the officer sees who started it and when, the page refreshes
+    # itself, no second publish button, no PDF yet; the head cannot sign off yet.
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("reports:bulletin", args=[bulletin.pk]))
+    body = response.content.decode()
+    assert '<meta http-equiv="refresh" content="10">' in body
+    assert 'id="publishing-state"' in body and str(tracker) in body and "2025-06-10 09:00" in body
+    assert 'id="publish-bulletin"' not in body and 'id="download-pdf"' not in body
+    pdf = client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "pdf"]))
+    assert pdf.status_code == 302 and pdf["Location"] == reverse("reports:bulletin", args=[bulletin.pk])
+    client.force_login(head)
+    assert client.get(reverse("reports:bulletin", args=[bulletin.pk])).status_code == 404  # not published yet
+    client.post(reverse("reports:bulletin_sign_off", args=[bulletin.pk]), {"division": head.division_id})
+    assert not bulletin.sign_offs.exists()
+
+    # The worker's part, run here in-process (tests/reports/test_worker.py runs a real worker).
+    publish_bulletin_task.run(bulletin.pk, tracker.pk)
     bulletin.refresh_from_db()
     assert bulletin.is_published and len(bulletin.pdf_sha256) == 64
+    client.force_login(tracker)
+    body = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    assert "http-equiv" not in body and 'id="download-pdf"' in body and bulletin.title in body
 
     client.force_login(head)
     response = client.get(reverse("reports:bulletin", args=[bulletin.pk]))
@@ -89,6 +114,69 @@ def test_tracker_publishes_and_head_signs_off(client, tracker, head, bulletin, c
     client.post(reverse("reports:bulletin_sign_off", args=[bulletin.pk]), {"division": head.division_id})
     assert bulletin.sign_offs.filter(signed_by=head).exists()
     assert not client.get(reverse("reports:bulletin", args=[bulletin.pk])).context["signable"]
+
+
+def test_double_publish_queues_one_job(client, tracker, bulletin, broker_queue, django_capture_on_commit_callbacks):
+    import json
+
+    client.force_login(tracker)
+    url = reverse("reports:bulletin_publish", args=[bulletin.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url)
+        second = client.post(url, follow=True)
+    assert first.status_code == 302 and second.status_code == 200
+    # The first press started it; the second is told it is already being published.
+    assert [m.level_tag for m in second.context["messages"]] == ["success", "error"]
+    messages = [json.loads(raw) for raw in broker_queue.lrange("celery", 0, -1)]
+    assert [(m["headers"]["task"], m["headers"]["argsrepr"]) for m in messages] == [
+        ("reports.tasks.publish_bulletin_task", f"[{bulletin.pk}, {tracker.pk}]")
+    ]
+
+
+def test_publishing_with_the_broker_away_waits_instead_of_failing(
+    transactional_db, client, tracker, bulletin, broker_away
+):
+    # Committed as in production (no test transaction), so the view knows the send failed.
+    client.force_login(tracker)
+    response = client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    assert response.status_code == 302
+    waiting = JobRun.objects.get(outcome="waiting")
+    assert waiting.counts == {"task": "reports.tasks.publish_bulletin_task", "args": [bulletin.pk, tracker.pk]}
+    response = client.get(response["Location"])
+    assert response.status_code == 200
+    assert [m.level_tag for m in response.context["messages"]] == ["warning"]
+    assert 'id="publishing-state"' in response.content.decode()
+    assert Bulletin.objects.get().is_publishing
+
+
+def test_a_failed_publication_is_shown_and_can_be_retried(client, tracker, bulletin, settings, tmp_path):
+    client.force_login(tracker)
+    client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings.MEDIA_ROOT = blocked  # the PDF cannot be stored
+    with pytest.raises(OSError):
+        publish_bulletin_task.run(bulletin.pk, tracker.pk)
+    response = client.get(reverse("reports:bulletin", args=[bulletin.pk]))
+    body = response.content.decode()
+    assert 'id="publish-error"' in body and str(blocked) in body
+    assert "http-equiv" not in body and response.context["can_publish"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    publish_bulletin_task.run(bulletin.pk, tracker.pk)
+    assert Bulletin.objects.get().is_published
+
+
+def test_a_stalled_publication_is_offered_again(client, tracker, bulletin):
+    client.force_login(tracker)
+    client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    later = dt.datetime(2025, 6, 10, 9, 31, tzinfo=SHANGHAI)
+    with time_machine.travel(later, tick=False):
+        response = client.get(reverse("reports:bulletin", args=[bulletin.pk]))
+        assert response.context["publishing_stalled"] and response.context["can_publish"]
+        assert "http-equiv" not in response.content.decode()
+        client.post(reverse("reports:bulletin_publish", args=[bulletin.pk]))
+    assert Bulletin.objects.get().publishing_started_at == later
 
 
 def test_downloads(client, tracker, bulletin, cases):
@@ -104,7 +192,8 @@ def test_downloads(client, tracker, bulletin, cases):
 def test_published_pdf_is_the_stored_document(client, tracker, bulletin):
     import hashlib
 
-    services.publish_bulletin(bulletin, tracker)
+    services.start_publishing(bulletin, tracker)
+    publish_bulletin_task.run(bulletin.pk, tracker.pk)
     bulletin.refresh_from_db()
     client.force_login(tracker)
     response = client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "pdf"]))
@@ -132,18 +221,6 @@ def test_jobs_page_runs_daily_tracking_for_a_date(client, tracker, clerk, cases)
     assert response.status_code == 200 and response.context["form"].errors
 
 
-@pytest.fixture
-def broker_queue():
-    """The real Redis queue the test settings send to (DB 15), emptied before and after."""
-    import redis
-    from django.conf import settings
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete("celery")
-    yield client
-    client.delete("celery")
-
-
 def test_jobs_page_queues_the_task_on_the_broker(client, tracker, broker_queue, django_capture_on_commit_callbacks):
     import json
 
@@ -156,22 +233,6 @@ def test_jobs_page_queues_the_task_on_the_broker(client, tracker, broker_queue, 
         ("alerts.tasks.track_daily_task", "['2025-06-10']")
     ]
     assert not JobRun.objects.filter(outcome="waiting").exists()
-
-
-@pytest.fixture
-def broker_away():
-    """Point the Celery app at a port where nothing listens, as when Redis is down."""
-    from courtflow.celery import app
-
-    def reset_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # the connection that sends tasks
-    reset_pools()
-    yield
-    app.conf.broker_write_url = None
-    reset_pools()
 
 
 def test_jobs_page_records_the_job_when_the_broker_is_away(
