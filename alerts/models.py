@@ -407,6 +407,7 @@ class Job(models.TextChoices):
     DELIVER_NOTIFICATIONS = "deliver_notifications", _("Notification delivery")
     CHECK_DAILY_RUN = "check_daily_run", _("Daily run check")
     SNAPSHOT_FIGURES = "snapshot_figures", _("Dashboard figures")
+    PUBLISH_BULLETIN = "publish_bulletin", _("Bulletin publishing")
 
 
 class JobOutcome(models.TextChoices):

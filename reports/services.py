@@ -377,7 +377,7 @@ PUBLISH_TIME_LIMIT = 25 * 60
 PUBLISH_STALE_AFTER = dt.timedelta(seconds=PUBLISH_TIME_LIMIT + 5 * 60)
 PUBLISH_TASK = "reports.tasks.publish_bulletin_task"
 # JobRun.job of a publication that waits for the broker (alerts.queueing).
-PUBLISH_JOB = "publish_bulletin"
+PUBLISH_JOB = Job.PUBLISH_BULLETIN
 
 
 def publishing_stalled(bulletin: Bulletin, now: dt.datetime | None = None) -> bool:
