@@ -193,7 +193,7 @@ def _initialise_clocks_in_python(qs: QuerySet, today: dt.date, batch: int = 2000
         if not chunk:
             return total
         prepare_new_clocks(chunk, today)
-        Case.objects.bulk_update(chunk, fields, batch_size=500)
+        update_rows(Case, chunk, fields)
         record_initial_periods(
             None,
             [
