@@ -138,6 +138,13 @@ class User(AbstractUser):
     division = models.ForeignKey(
         Division, null=True, blank=True, on_delete=models.PROTECT, related_name="staff", verbose_name=_("division")
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the pages for this person, on any computer; empty: the court's default."),
+    )
 
     class Meta:
         verbose_name = _("staff member")

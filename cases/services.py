@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -711,3 +712,12 @@ def set_acting_head(
     division.acting_until = acting_until if acting_head else None
     division.save(update_fields=["acting_head", "acting_from", "acting_until"])
     return division
+
+
+def set_language_preference(user: User, language: str) -> None:
+    """Keep `user`'s choice of page language (one of settings.LANGUAGES), for every computer they use."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationError({"language": [_("Unknown language.")]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

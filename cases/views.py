@@ -10,6 +10,7 @@ from importlib import import_module
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +22,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from . import ageing, import_uploads, imports, limits_views, permissions, services
 from .forms import (
@@ -157,6 +159,17 @@ def contributions(hook: str, *args) -> list[dict]:
 def home_panels(request: HttpRequest) -> list[dict]:
     """Panels in the order each one asks for (figures first), then in app order."""
     return sorted(contributions("home_panels", request), key=lambda panel: panel.get("order", 50))
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie, for this computer), and for a signed-in person their
+    account's language too, so that it follows them to any computer."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in {code for code, _name in settings.LANGUAGES}:
+        services.set_language_preference(request.user, language)
+    return response
 
 
 # --- list and page ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import logging
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -69,3 +70,20 @@ class DatabaseUnavailableMiddleware:
                 conn.close_if_unusable_or_obsolete()
             return unavailable_response(request)
         return None
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's own language (User.language) wins over the browser's and the computer's
+    cookie, so that it follows them from desk to desk. Placed after AuthenticationMiddleware;
+    LocaleMiddleware has already chosen a language from the cookie or the browser."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        language = user.language if user is not None and user.is_authenticated else ""
+        if language and language != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

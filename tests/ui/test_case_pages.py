@@ -288,6 +288,36 @@ def test_language_switch_persists_in_a_cookie(client, clerk):
     assert "Register a case" in body
 
 
+def test_a_person_s_language_follows_them_to_another_computer(clerk, handler):
+    from django.test import Client
+
+    desk = Client()
+    desk.force_login(clerk)
+    desk.post(reverse("set_language"), {"language": "en", "next": reverse("cases:list")})
+    clerk.refresh_from_db()
+    assert clerk.language == "en"
+    # Another computer: no cookie, a browser asking for Chinese; the account's choice wins.
+    other = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
+    other.force_login(clerk)
+    assert "Register a case" in other.get(reverse("cases:list")).content.decode()
+    # A colleague who chose nothing keeps the court's default, Chinese.
+    colleague = Client()
+    colleague.force_login(handler)
+    assert "案件" in colleague.get(reverse("cases:list")).content.decode()
+    # Switching back is kept too; an unknown language changes nothing.
+    other.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    other.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    clerk.refresh_from_db()
+    assert clerk.language == "zh-hans"
+    assert "案件" in desk.get(reverse("cases:list")).content.decode()
+
+
+def test_switching_language_signed_out_only_sets_the_cookie(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "en"
+    assert "<h1>Log in</h1>" in client.get("/accounts/login/").content.decode()
+
+
 def test_import_preview_then_commit_and_twice_changes_nothing(client, clerk, division, handler, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
