@@ -155,6 +155,34 @@ def figure_header(first: str) -> list[str]:
         _("Closed in the month"),
         _("Clearance ratio"),
         _("Average age (days)"),
+        *limit_header(),
+    ]
+
+
+def limit_header() -> list[str]:
+    """The time-limit columns (cases.limits.limit_aggregates), after the other figures."""
+    return [
+        _("Closed with a time limit"),
+        _("Closed within the time limit"),
+        _("On-time closure rate"),
+        _("Average excluded days"),
+        _("Extension rate"),
+        _("Over the time limit"),
+        _("Hidden-overrun flags"),
+    ]
+
+
+def limit_values(f: BulletinFigure) -> list[Any]:
+    """The time-limit figures of one row, in the order of `limit_header()` (rates as 0–1 ratios,
+    like the clearance ratio; empty when nothing closed)."""
+    return [
+        f.closed_limited,
+        f.closed_on_time,
+        _ratio(f.on_time_rate),
+        round(f.average_excluded_days, 1) if f.average_excluded_days is not None else "",
+        _ratio(f.extension_rate),
+        f.overdue,
+        f.hidden_flags,
     ]
 
 
@@ -180,6 +208,7 @@ def figure_row(name: str, f: BulletinFigure) -> list[Any]:
         f.closed,
         _ratio(f.clearance_ratio),
         round(f.average_age_days, 1) if f.average_age_days is not None else "",
+        *limit_values(f),
     ]
 
 
@@ -264,6 +293,7 @@ def write_bulletin_xlsx(bulletin: Bulletin, out: IO[bytes]) -> None:
             [_("Clearance ratio"), _ratio(court.clearance_ratio)],
             [_("Average age (days)"), round(court.average_age_days, 1) if court.average_age_days else ""],
             [_("Divisions at zero"), "、".join(d.division_name for d in doc.divisions_at_zero)],
+            *([label, value] for label, value in zip(limit_header(), limit_values(court), strict=True)),
         ]
     _xlsx_rows(summary, summary_rows, bold_first=False)
 
