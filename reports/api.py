@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, serializers, viewsets
@@ -25,6 +26,7 @@ from cases.api.common import (
     StrictQueryParamsMixin,
     parse_iso_date,
 )
+from cases.models import Case
 from cases.permissions import visible_cases
 
 from . import exports, selectors, services
@@ -481,6 +483,13 @@ def limit_figure_rows(rows: list[dict], group_by: str) -> list[dict]:
     return out
 
 
+class _OneObjectSchema(AutoSchema):
+    """The list route answers one object (the period and its rows), not an array."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Time-limit figures for a period, computed live over the cases the caller may see",
@@ -508,6 +517,8 @@ class LimitFiguresViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     """On-time closure rate, average excluded days, extension rate, overruns and hidden-overrun
     flags (cases.limits.limit_figures), scoped by cases.permissions.visible_cases."""
 
+    schema = _OneObjectSchema()
+    queryset = Case.objects.none()  # for the schema generator only: the figures come from limit_figures
     pagination_class = None
     serializer_class = LimitFiguresSerializer
     extra_query_params = ("start", "end", "group_by")
