@@ -401,6 +401,19 @@ class BulletinViewSet(
         return _attachment(response, bulletin, "csv")
 
     @extend_schema(
+        summary="The bulletin's figures (court, divisions, handlers, time limits included) as CSV (UTF-8 with BOM)",
+        responses={(200, CSVRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="CSV file.")},
+    )
+    @action(
+        detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CSVRenderer], url_path="figures-csv"
+    )
+    def export_figures_csv(self, request, pk=None):
+        bulletin = self.get_object()
+        response = StreamingHttpResponse(exports.bulletin_figures_csv(bulletin), content_type=exports.CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{exports.figures_filename(bulletin)}"'
+        return response
+
+    @extend_schema(
         summary="The bulletin as an XLSX workbook",
         responses={(200, XLSXRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX file.")},
     )

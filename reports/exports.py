@@ -31,7 +31,7 @@ from alerts.models import DispatchList, PlanReason, PlanStatus
 from cases.ageing import Level
 
 from . import selectors
-from .models import Bulletin, BulletinFigure
+from .models import Bulletin, BulletinFigure, FigureScope
 
 CHUNK = 2000
 # Cases per separately rendered part of the PDF (see bulletin_pdf).
@@ -53,6 +53,11 @@ def safe_cell(value: Any) -> Any:
 def filename(bulletin: Bulletin, extension: str) -> str:
     """Download name, e.g. bulletin-2025-05.pdf."""
     return f"bulletin-{bulletin.period}.{extension}"
+
+
+def figures_filename(bulletin: Bulletin) -> str:
+    """Download name of the figures CSV, e.g. bulletin-2025-05-figures.csv."""
+    return f"bulletin-{bulletin.period}-figures.csv"
 
 
 # --- rows shared by CSV and XLSX --------------------------------------------------------------
@@ -241,6 +246,20 @@ def bulletin_csv(bulletin: Bulletin) -> Iterator[str]:
     yield "\ufeff" + writer.writerow([_csv_value(v) for v in item_header()])
     for item in _items(bulletin):
         yield writer.writerow([_csv_value(v) for v in item_row(item)])
+
+
+def bulletin_figures_csv(bulletin: Bulletin) -> Iterator[str]:
+    """The bulletin's frozen figures as CSV (UTF-8 with a BOM): the court row, each division, then
+    each handler, with every figure of the XLSX figure sheets (time limits included). The case
+    list stays its own CSV (`bulletin_csv`), one line per case."""
+    doc = selectors.bulletin_document(bulletin)
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow([_csv_value(v) for v in [_("Scope"), _("Division"), *figure_header(_("Handler"))]])
+    scopes = dict(FigureScope.choices)
+    rows = [*([doc.court] if doc.court else []), *doc.divisions, *doc.handler_rows]
+    for f in rows:
+        values = [str(scopes[f.scope]), f.division_name, *figure_row(f.handler_name, f)]
+        yield writer.writerow([_csv_value(v) for v in values])
 
 
 # --- XLSX -----------------------------------------------------------------------------------

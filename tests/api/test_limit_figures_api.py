@@ -3,6 +3,9 @@ bulletins API, on the hand-computed docket of tests/reports/limit_docket.py."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -140,3 +143,16 @@ def test_the_endpoint_is_in_the_schema(client, db):
     assert params["group_by"]["schema"]["enum"] == ["court", "division", "handler"]
     figure = schema["components"]["schemas"]["Figure"]["properties"]
     assert "on_time_rate" in figure and figure["hidden_flags"]["description"]
+
+
+def test_bulletin_figures_csv_download(api, org, docket, client):
+    bulletin = report_services.build_bulletin("2024-09", court=org["court"]).bulletin
+    response = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.pk}/figures-csv/")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert len(rows) == 1 + 5 and "法定审限内结案率" in rows[0]
+    assert api("clerk").get(f"/api/v1/bulletins/{bulletin.pk}/figures-csv/").status_code == 404  # a draft
+    client.force_login(org["tracking_officer"])
+    page = client.get(f"/reports/bulletins/{bulletin.pk}/figures.csv")
+    assert page.status_code == 200
+    assert "bulletin-2024-09-figures.csv" in page["Content-Disposition"]

@@ -3,6 +3,7 @@ and its exports, on the hand-computed docket of tests/reports/limit_docket.py.""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import subprocess
@@ -224,3 +225,22 @@ def test_pdf_has_the_time_limit_section(docket, court, tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "法定审限" in text and "法定审限内结案率" in text
     assert "66.7%" in text and "33.3%" in text and "3.3" in text
+
+
+def test_figures_csv_has_every_scope_with_the_limit_columns(docket, court):
+    docket.judge_b.name = "=HYPERLINK(1)"  # a name that a spreadsheet would run
+    docket.judge_b.save()
+    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    with translation.override("en"):
+        text = "".join(exports.bulletin_figures_csv(bulletin))
+    assert text.startswith("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert header[:3] == ["Scope", "Division", "Handler"] and "On-time closure rate" in header
+    by_name = {(r[0], r[1], r[2]): dict(zip(header, r, strict=True)) for r in rows}
+    court_row = by_name[("Court", "", "")]
+    assert (court_row["Closed with a time limit"], court_row["On-time closure rate"]) == ("3", "0.6667")
+    assert court_row["Over the time limit"] == "1" and court_row["Hidden-overrun flags"] == "1"
+    assert by_name[("Division", "民二庭", "")]["On-time closure rate"] == ""
+    handler = by_name[("Handler", "民二庭", "'=HYPERLINK(1)")]  # neutralised, as in the case list
+    assert handler["Hidden-overrun flags"] == "1"
+    assert len(rows) == 1 + 2 + 2
