@@ -397,8 +397,8 @@ def annotate_clock(qs: QuerySet, as_of: dt.date, warning: int | None = None) -> 
 
 
 def overdue_q(as_of: dt.date) -> Q:
-    """For a queryset already passed through `annotate_clock`."""
-    return Q(days_remaining__lt=0)
+    """Open on `as_of` and past the deadline: `overdue_on_q` (kept under this name for callers)."""
+    return overdue_on_q(as_of)
 
 
 # --- figures ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from cases import limits, services
+from cases.models import Case
 from reports import exports
 from reports import services as report_services
 from reports.models import BulletinFigure, FigureScope, FigureSnapshot
@@ -244,3 +245,12 @@ def test_figures_csv_has_every_scope_with_the_limit_columns(docket, court):
     handler = by_name[("Handler", "民二庭", "'=HYPERLINK(1)")]  # neutralised, as in the case list
     assert handler["Hidden-overrun flags"] == "1"
     assert len(rows) == 1 + 2 + 2
+
+
+def test_overdue_matches_the_clock_status_of_annotate_clock(docket):
+    """One rule: the figures' "overdue" is the case list's limit_status "overdue" on that day."""
+    for as_of in (D(2024, 7, 10), D(2024, 7, 11), END):
+        annotated = limits.annotate_clock(Case.objects.all(), as_of).filter(limit_status=limits.LimitStatus.OVERDUE)
+        assert set(Case.objects.filter(limits.overdue_on_q(as_of)).values_list("pk", flat=True)) == set(
+            annotated.values_list("pk", flat=True)
+        )
