@@ -254,3 +254,14 @@ def test_overdue_matches_the_clock_status_of_annotate_clock(docket):
         assert set(Case.objects.filter(limits.overdue_on_q(as_of)).values_list("pk", flat=True)) == set(
             annotated.values_list("pk", flat=True)
         )
+
+
+def test_admin_shows_the_limit_columns(client, docket, court):
+    admin = UserFactory(username="root", court=court, division=None, roles=["admin"], is_staff=True, is_superuser=True)
+    report_services.snapshot_figures(END)
+    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    client.force_login(admin)
+    page = client.get(f"/admin/reports/bulletin/{bulletin.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Hidden-overrun flags" in page.content.decode()
+    page = client.get("/admin/reports/figuresnapshot/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Over the time limit" in page.content.decode()
