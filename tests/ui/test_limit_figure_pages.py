@@ -69,7 +69,7 @@ def test_home_panel_of_a_division_head(client, docket, court):
     docket.civil.save()
     client.force_login(head)
     html = _page(client, reverse("home"), "zh-hans")
-    assert "本月审限内结案" in html and "66.7%" in html
+    assert "本月法定审限内结案率" in html and "66.7%" in html
 
 
 @pytest.mark.parametrize("language, labels", [("zh-hans", ZH), ("en", EN)])
