@@ -423,9 +423,9 @@ def extended_q() -> Q:
 
     An uncorrelated IN (not EXISTS): PostgreSQL hashes the few extended cases once ("hashed
     SubPlan") instead of probing the extension table for every case of a snapshot or bulletin."""
-    from .models import Extension
+    from .models import Extension, ExtensionStatus
 
-    return Q(pk__in=Extension.objects.filter(status="approved").values("case_id"))
+    return Q(pk__in=Extension.objects.filter(status=ExtensionStatus.APPROVED).values("case_id"))
 
 
 def overdue_on_q(as_of: dt.date) -> Q:
