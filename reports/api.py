@@ -483,6 +483,19 @@ class LimitFiguresSerializer(serializers.Serializer):
     )
 
 
+LIMIT_FIGURES = (
+    "closed",
+    "closed_on_time",
+    "excluded_days",
+    "extended",
+    "on_time_rate",
+    "average_excluded_days",
+    "extension_rate",
+    "overdue",
+    "hidden_flags",
+)
+
+
 def limit_figure_rows(rows: list[dict], group_by: str) -> list[dict]:
     """limit_figures rows in the API's shape: the group named by division code or username."""
     out = []
@@ -492,7 +505,7 @@ def limit_figure_rows(rows: list[dict], group_by: str) -> list[dict]:
             named.update(division=row["code"], division_name=row["name"])
         elif group_by == "handler" and row["handler_id"] is not None:
             named.update(handler=row["code"], handler_name=row["name"] or row["code"])
-        out.append({**named, **{name: row[name] for name in LimitFigureSerializer().fields if name in row}})
+        out.append({**named, **{name: row[name] for name in LIMIT_FIGURES}})
     return out
 
 

@@ -156,3 +156,16 @@ def test_bulletin_figures_csv_download(api, org, docket, client):
     page = client.get(f"/reports/bulletins/{bulletin.pk}/figures.csv")
     assert page.status_code == 200
     assert "bulletin-2024-09-figures.csv" in page["Content-Disposition"]
+
+
+def test_cases_without_a_handler_have_their_own_row(api, org, docket):
+    services.register_case(
+        None,
+        case_number=f"（2024）{org['court'].code}民初6000号",
+        filed_on=START.replace(month=1, day=10),
+        division=org["other"],
+        handler=None,
+    )
+    rows = api("president").get(URL, {**PERIOD, "group_by": "handler"}).json()["results"]
+    nobody = [r for r in rows if r["handler"] is None]
+    assert [(r["handler_name"], r["overdue"], r["closed"]) for r in nobody] == [("", 1, 0)]
