@@ -234,29 +234,42 @@ class BulletinFigure(models.Model):
         _("total time to disposition (days)"),
         help_text=_("Sum of filing-to-closing days of cases closed in the month."),
     )
-    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates.
+    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
     closed_limited = models.PositiveIntegerField(
         _("closed in the month with a time limit"),
         default=0,
+        db_default=0,
         help_text=_("Cases closed in the month with a time limit."),
     )
     closed_on_time = models.PositiveIntegerField(
-        _("closed within the time limit"), default=0, help_text=_("Of those, closed on or before the deadline.")
+        _("closed within the time limit"),
+        default=0,
+        db_default=0,
+        help_text=_("Of those, closed on or before the deadline."),
     )
     excluded_days = models.PositiveBigIntegerField(
         _("excluded days (total)"),
         default=0,
+        db_default=0,
         help_text=_("Sum of the excluded days of those cases; divided by them for the average."),
     )
     extended = models.PositiveIntegerField(
-        _("closed with an extension"), default=0, help_text=_("Of those, cases with an approved extension.")
+        _("closed with an extension"),
+        default=0,
+        db_default=0,
+        help_text=_("Of those, cases with an approved extension."),
     )
     overdue = models.PositiveIntegerField(
-        _("over the time limit"), default=0, help_text=_("Open on the bulletin's date and past the deadline.")
+        _("over the time limit"),
+        default=0,
+        db_default=0,
+        help_text=_("Open on the bulletin's date and past the deadline."),
     )
     hidden_flags = models.PositiveIntegerField(
         _("hidden-overrun flags"),
         default=0,
+        db_default=0,
         help_text=_("Open cases with a hidden-overrun flag running on the bulletin's date."),
     )
 
@@ -428,26 +441,34 @@ class FigureSnapshot(models.Model):
         _("total time to disposition this month (days)"),
         help_text=_("Sum of filing-to-closing days of the cases closed this month."),
     )
-    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates.
+    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
     closed_month_limited = models.PositiveIntegerField(
-        _("closed this month with a time limit"), default=0, help_text=_("From the 1st to the day.")
+        _("closed this month with a time limit"), default=0, db_default=0, help_text=_("From the 1st to the day.")
     )
     closed_month_on_time = models.PositiveIntegerField(
-        _("closed this month within the time limit"), default=0, help_text=_("Closed on or before the deadline.")
+        _("closed this month within the time limit"),
+        default=0,
+        db_default=0,
+        help_text=_("Closed on or before the deadline."),
     )
     closed_month_excluded_days = models.PositiveBigIntegerField(
         _("excluded days of cases closed this month"),
         default=0,
+        db_default=0,
         help_text=_("Total; divided by the cases closed with a time limit for the average."),
     )
     closed_month_extended = models.PositiveIntegerField(
-        _("closed this month with an extension"), default=0, help_text=_("With an approved extension.")
+        _("closed this month with an extension"), default=0, db_default=0, help_text=_("With an approved extension.")
     )
     overdue = models.PositiveIntegerField(
-        _("over the time limit"), default=0, help_text=_("Open on the day and past the deadline.")
+        _("over the time limit"), default=0, db_default=0, help_text=_("Open on the day and past the deadline.")
     )
     hidden_flags = models.PositiveIntegerField(
-        _("hidden-overrun flags"), default=0, help_text=_("Open cases with a hidden-overrun flag running on the day.")
+        _("hidden-overrun flags"),
+        default=0,
+        db_default=0,
+        help_text=_("Open cases with a hidden-overrun flag running on the day."),
     )
 
     class Meta:
