@@ -37,12 +37,10 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import (
-    Avg,
     Case,
     CharField,
     Count,
     DateField,
-    Exists,
     F,
     Func,
     IntegerField,
@@ -50,12 +48,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
+from .ageing import open_on_q as ageing_open_on_q
 from .calendar import IsWorking, next_working_day, working_calendar
 
 ONE_DAY = dt.timedelta(days=1)
@@ -354,8 +355,7 @@ def deadline_expression(as_of: dt.date, prefix: str = ""):
 
 
 def open_on_q(as_of: dt.date, prefix: str = "") -> Q:
-    from .ageing import open_on_q as ageing_open_on_q
-
+    """Open on `as_of` (the ageing rule) and under a time limit."""
     return ageing_open_on_q(as_of, prefix) & Q(**{f"{prefix}limit_raw__isnull": False})
 
 
@@ -397,70 +397,133 @@ def annotate_clock(qs: QuerySet, as_of: dt.date, warning: int | None = None) -> 
 
 
 def overdue_q(as_of: dt.date) -> Q:
-    """For a queryset already passed through `annotate_clock`."""
-    return Q(days_remaining__lt=0)
+    """Open on `as_of` and past the deadline: `overdue_on_q` (kept under this name for callers)."""
+    return overdue_on_q(as_of)
 
 
 # --- figures ------------------------------------------------------------------------------
+# THE definitions of the time-limit figures. `limit_figures` (live), the daily figure snapshot
+# and the monthly bulletin (reports.services) all aggregate through `limit_aggregates`, so
+# "closed on time", "overdue", "hidden flag", "extended" and the excluded days are written once.
 
-GROUPS = {"division": ("division_id", "division__name"), "handler": ("handler_id", "handler__name")}
+
+def closed_with_limit_q(start: dt.date, end: dt.date) -> Q:
+    """Closed in [start, end] with a time limit (a deadline stored at closing)."""
+    return Q(closed_on__gte=start, closed_on__lte=end, deadline__isnull=False)
 
 
-def _count_by(qs: QuerySet, group_by: str | None, **aggregates) -> dict:
-    """{group key: {aggregate: value, "name": label}}; key None without grouping."""
-    if group_by is None:
-        return {None: qs.aggregate(**aggregates)}
-    key, label = GROUPS[group_by]
-    return {row[key]: {**row, "name": row[label]} for row in qs.values(key, label).order_by(key).annotate(**aggregates)}
+def closed_on_time_q() -> Q:
+    """A closed case whose closing date is on or before its deadline (the deadline stored at
+    closing, running periods counted up to the closing date)."""
+    return Q(closed_on__lte=F("deadline"))
+
+
+def extended_q() -> Q:
+    """The case has at least one approved extension.
+
+    An uncorrelated IN (not EXISTS): PostgreSQL hashes the few extended cases once ("hashed
+    SubPlan") instead of probing the extension table for every case of a snapshot or bulletin."""
+    from .models import Extension, ExtensionStatus
+
+    return Q(pk__in=Extension.objects.filter(status=ExtensionStatus.APPROVED).values("case_id"))
+
+
+def overdue_on_q(as_of: dt.date) -> Q:
+    """Open on `as_of` with a time limit, and past its deadline as of that day (days remaining < 0)."""
+    return open_on_q(as_of) & Q(LessThan(deadline_expression(as_of), Value(as_of, output_field=DateField())))
+
+
+def hidden_flag_on_q(as_of: dt.date) -> Q:
+    """Open on `as_of` with a hidden-overrun flag running that day (raised on or before it, not
+    cleared by it). Counted per case, however many rules it trips."""
+    from .models import HiddenOverrunFlag
+
+    # Uncorrelated IN, hashed once, as in `extended_q`.
+    running = HiddenOverrunFlag.objects.filter(first_flagged_on__lte=as_of).filter(
+        Q(cleared_on__isnull=True) | Q(cleared_on__gt=as_of)
+    )
+    return open_on_q(as_of) & Q(pk__in=running.values("case_id"))
+
+
+def closed_excluded_days_expression():
+    """Excluded days of a closed case, counted up to its closing date (the stored count plus a
+    period still running at closing): the deadline's excluded-day measure, `excluded_days_on`."""
+    running = Greatest(
+        DaysBetween(F("closed_on"), F("limit_paused_from")) + Value(1), Value(0), output_field=IntegerField()
+    )
+    return F("limit_excluded_days") + Coalesce(running, Value(0), output_field=IntegerField())
+
+
+def limit_aggregates(start: dt.date, end: dt.date) -> dict:
+    """Aggregates over cases, to use in `.aggregate()` / `.annotate()` of a (grouped) case query:
+
+    * closed: closed in [start, end] with a time limit;
+    * closed_on_time: of those, closed on or before the deadline;
+    * excluded_days: their excluded days in total (divide by `closed` for the average);
+    * extended: of those, with an approved extension;
+    * overdue: open on `end` and past the deadline;
+    * hidden_flags: open on `end` with a running hidden-overrun flag.
+
+    The query must include the cases closed in the range and those open on `end`.
+    """
+    closed = closed_with_limit_q(start, end)
+    return {
+        "closed": Count("pk", filter=closed),
+        "closed_on_time": Count("pk", filter=closed & closed_on_time_q()),
+        "excluded_days": Coalesce(Sum(closed_excluded_days_expression(), filter=closed), Value(0)),
+        "extended": Count("pk", filter=closed & extended_q()),
+        "overdue": Count("pk", filter=overdue_on_q(end)),
+        "hidden_flags": Count("pk", filter=hidden_flag_on_q(end)),
+    }
+
+
+def limit_rates(closed: int, on_time: int, excluded_days: int, extended: int) -> dict:
+    """The ratios people read, from the stored counts: on_time_rate, average_excluded_days and
+    extension_rate (0–1 and days; None when nothing closed)."""
+    if not closed:
+        return {"on_time_rate": None, "average_excluded_days": None, "extension_rate": None}
+    return {
+        "on_time_rate": on_time / closed,
+        "average_excluded_days": excluded_days / closed,
+        "extension_rate": extended / closed,
+    }
+
+
+GROUPS = {
+    "division": ("division_id", "division__name", "division__code"),
+    "handler": ("handler_id", "handler__name", "handler__username"),
+}
 
 
 def limit_figures(
     start: dt.date, end: dt.date, *, group_by: str | None = None, queryset: QuerySet | None = None
 ) -> list[dict]:
-    """Time-limit figures, court-wide (`group_by=None`) or per "division" / "handler".
+    """Time-limit figures, court-wide (`group_by=None`) or per "division" / "handler", live.
 
     Cases closed in [start, end] with a time limit: `closed`, `closed_on_time` (closing date
-    on or before the deadline), `on_time_rate` (0–1, None when none closed),
+    on or before the deadline), `on_time_rate` (0–1, None when none closed), `excluded_days`,
     `average_excluded_days`, `extended` (at least one approved extension), `extension_rate`.
     Open cases on `end`: `overdue` (past the deadline), `hidden_flags` (cases with a running
-    hidden-overrun flag). Each row also has `name` and the group's id key when grouped.
+    hidden-overrun flag). Grouped rows also have the group's id key, `name` and `code`
+    (division code or handler username). One query.
     """
     from .models import Case as CaseModel
-    from .models import Extension, HiddenOverrunFlag
 
     base = CaseModel.objects.all() if queryset is None else queryset
-    extended = Exists(Extension.objects.filter(case=OuterRef("pk"), status="approved"))
-    flagged = Exists(HiddenOverrunFlag.objects.filter(case=OuterRef("pk"), cleared_on__isnull=True))
-    closed = base.filter(closed_on__gte=start, closed_on__lte=end, deadline__isnull=False)
-    groups = [
-        _count_by(
-            closed,
-            group_by,
-            closed=Count("id"),
-            closed_on_time=Count("id", filter=Q(closed_on__lte=F("deadline"))),
-            average_excluded_days=Avg("limit_excluded_days"),
-            extended=Count("id", filter=Q(extended)),
-        ),
-        _count_by(
-            annotate_clock(base.filter(open_on_q(end)), end).filter(days_remaining__lt=0), group_by, overdue=Count("id")
-        ),
-        _count_by(
-            base.filter(open_on_q(end)).alias(flagged=flagged).filter(flagged=True), group_by, hidden_flags=Count("id")
-        ),
-    ]
-    rows: dict = {}
-    for group in groups:
-        for key, values in group.items():
-            rows.setdefault(key, {}).update(values)
-    out = []
-    for row in rows.values():
-        for name in ("closed", "closed_on_time", "extended", "overdue", "hidden_flags"):
-            row[name] = row.get(name) or 0
-        row.setdefault("average_excluded_days", None)
-        row["on_time_rate"] = row["closed_on_time"] / row["closed"] if row["closed"] else None
-        row["extension_rate"] = row["extended"] / row["closed"] if row["closed"] else None
-        out.append(row)
-    return out
+    # Only cases under a time limit that were closed in the range or are open on `end`.
+    base = base.filter(limit_raw__isnull=False).filter(Q(closed_on__gte=start, closed_on__lte=end) | open_on_q(end))
+    aggregates = limit_aggregates(start, end)
+    if group_by is None:
+        rows = [base.aggregate(**aggregates)]
+    else:
+        key, label, code = GROUPS[group_by]
+        rows = [
+            {**row, "name": row[label] or "", "code": row[code] or ""}
+            for row in base.values(key, label, code).annotate(**aggregates).order_by(code, key)
+        ]
+    for row in rows:
+        row.update(limit_rates(row["closed"], row["closed_on_time"], row["excluded_days"], row["extended"]))
+    return rows
 
 
 def hidden_overrun_flags(*, division=None, queryset: QuerySet | None = None) -> QuerySet:

@@ -38,6 +38,11 @@ class BulletinFigureInline(ReadOnlyInline):
         "listed_last_year",
         "received",
         "closed",
+        "closed_limited",
+        "closed_on_time",
+        "extended",
+        "overdue",
+        "hidden_flags",
     ]
     readonly_fields = fields
 
@@ -122,6 +127,8 @@ class FigureSnapshotAdmin(admin.ModelAdmin):
         "approaching_15m",
         "received_day",
         "closed_day",
+        "overdue",
+        "hidden_flags",
     ]
     list_filter = ["as_of", "division"]
     list_select_related = ["division", "handler"]

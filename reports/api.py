@@ -12,13 +12,22 @@ from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api.common import CappedPageNumberPagination, DivisionCodeField, StrictQueryParamsMixin
+from cases import limits
+from cases.api.common import (
+    CappedPageNumberPagination,
+    DivisionCodeField,
+    StrictQueryParamsMixin,
+    parse_iso_date,
+)
+from cases.models import Case
+from cases.permissions import visible_cases
 
 from . import exports, selectors, services
 from .models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus
@@ -105,6 +114,21 @@ class FigureSerializer(serializers.ModelSerializer):
     average_disposition_days = serializers.FloatField(
         read_only=True, allow_null=True, help_text="Average filing-to-closing days of cases closed in the month."
     )
+    on_time_rate = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Statutory time limits: closed_on_time ÷ closed_limited (0–1); null when none closed.",
+    )
+    average_excluded_days = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Statutory time limits: excluded_days ÷ closed_limited; null when none closed.",
+    )
+    extension_rate = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Statutory time limits: extended ÷ closed_limited (0–1); null when none closed.",
+    )
 
     class Meta:
         model = BulletinFigure
@@ -128,6 +152,15 @@ class FigureSerializer(serializers.ModelSerializer):
             "share_of_open",
             "average_age_days",
             "average_disposition_days",
+            "closed_limited",
+            "closed_on_time",
+            "excluded_days",
+            "extended",
+            "on_time_rate",
+            "average_excluded_days",
+            "extension_rate",
+            "overdue",
+            "hidden_flags",
         ]
         extra_kwargs = {
             "scope": {"help_text": "court, division or handler."},
@@ -143,6 +176,14 @@ class FigureSerializer(serializers.ModelSerializer):
             "listed_last_year": {"help_text": "Listed in the same month a year before."},
             "received": {"help_text": "Cases received in the month."},
             "closed": {"help_text": "Cases closed in the month."},
+            "closed_limited": {"help_text": "Statutory time limits: cases closed in the month with a time limit."},
+            "closed_on_time": {"help_text": "Of those, closed on or before their deadline."},
+            "excluded_days": {"help_text": "Of those, the excluded days in total (counted up to each closing date)."},
+            "extended": {"help_text": "Of those, cases with at least one approved extension."},
+            "overdue": {"help_text": "Open on the bulletin's date with a time limit, past the deadline."},
+            "hidden_flags": {
+                "help_text": "Open on the bulletin's date with a time limit and a hidden-overrun flag running then."
+            },
         }
 
 
@@ -391,6 +432,19 @@ class BulletinViewSet(
         return _attachment(response, bulletin, "csv")
 
     @extend_schema(
+        summary="The bulletin's figures (court, divisions, handlers, time limits included) as CSV (UTF-8 with BOM)",
+        responses={(200, CSVRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="CSV file.")},
+    )
+    @action(
+        detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, CSVRenderer], url_path="figures-csv"
+    )
+    def export_figures_csv(self, request, pk=None):
+        bulletin = self.get_object()
+        response = StreamingHttpResponse(exports.bulletin_figures_csv(bulletin), content_type=exports.CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{exports.figures_filename(bulletin)}"'
+        return response
+
+    @extend_schema(
         summary="The bulletin as an XLSX workbook",
         responses={(200, XLSXRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX file.")},
     )
@@ -423,6 +477,150 @@ class BulletinViewSet(
         return _attachment(HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE), bulletin, "pdf")
 
 
+# --- live time-limit figures ----------------------------------------------------------------
+
+GROUP_BY_CHOICES = ("court", "division", "handler")
+
+
+class LimitFigureSerializer(serializers.Serializer):
+    division = serializers.CharField(allow_null=True, help_text="Division code; null unless group_by=division.")
+    division_name = serializers.CharField(help_text="Division name; empty unless group_by=division.")
+    handler = serializers.CharField(
+        allow_null=True, help_text="Handler's username; null unless group_by=handler (and for cases with no handler)."
+    )
+    handler_name = serializers.CharField(help_text="Handler's name; empty unless group_by=handler.")
+    closed = serializers.IntegerField(help_text="Cases closed from start to end (inclusive) with a time limit.")
+    closed_on_time = serializers.IntegerField(help_text="Of those, closed on or before their deadline.")
+    excluded_days = serializers.IntegerField(
+        help_text="Of those, the excluded days in total (counted up to each closing date)."
+    )
+    extended = serializers.IntegerField(help_text="Of those, cases with at least one approved extension.")
+    on_time_rate = serializers.FloatField(
+        allow_null=True, help_text="closed_on_time ÷ closed (0–1); null when none closed."
+    )
+    average_excluded_days = serializers.FloatField(
+        allow_null=True, help_text="excluded_days ÷ closed; null when none closed."
+    )
+    extension_rate = serializers.FloatField(
+        allow_null=True, help_text="extended ÷ closed (0–1); null when none closed."
+    )
+    overdue = serializers.IntegerField(help_text="Cases open on end with a time limit, past their deadline.")
+    hidden_flags = serializers.IntegerField(
+        help_text="Cases open on end with a time limit and a hidden-overrun flag running on that day."
+    )
+
+
+class LimitFiguresSerializer(serializers.Serializer):
+    start = serializers.DateField(help_text="First day of the period (closings counted from it).")
+    end = serializers.DateField(help_text="Last day of the period; open cases are counted on it.")
+    group_by = serializers.ChoiceField(choices=GROUP_BY_CHOICES, help_text="court, division or handler.")
+    results = LimitFigureSerializer(
+        many=True, help_text="One row for the court, or one per division / handler with cases in scope."
+    )
+
+
+LIMIT_FIGURES = (
+    "closed",
+    "closed_on_time",
+    "excluded_days",
+    "extended",
+    "on_time_rate",
+    "average_excluded_days",
+    "extension_rate",
+    "overdue",
+    "hidden_flags",
+)
+
+
+def limit_figure_rows(rows: list[dict], group_by: str) -> list[dict]:
+    """limit_figures rows in the API's shape: the group named by division code or username."""
+    out = []
+    for row in rows:
+        named = {"division": None, "division_name": "", "handler": None, "handler_name": ""}
+        if group_by == "division":
+            named.update(division=row["code"], division_name=row["name"])
+        elif group_by == "handler" and row["handler_id"] is not None:
+            named.update(handler=row["code"], handler_name=row["name"] or row["code"])
+        out.append({**named, **{name: row[name] for name in LIMIT_FIGURES}})
+    return out
+
+
+class _OneObjectSchema(AutoSchema):
+    """The list route answers one object (the period and its rows), not an array."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Time-limit figures for a period, computed live over the cases the caller may see",
+        parameters=[
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, required=True, description="First day of the period, YYYY-MM-DD."
+            ),
+            OpenApiParameter(
+                "end",
+                OpenApiTypes.DATE,
+                required=True,
+                description="Last day of the period, YYYY-MM-DD, not before start.",
+            ),
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                enum=list(GROUP_BY_CHOICES),
+                description="court (default): one row; division or handler: one row each.",
+            ),
+        ],
+        responses=LimitFiguresSerializer,
+    )
+)
+class LimitFiguresViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
+    """On-time closure rate, average excluded days, extension rate, overruns and hidden-overrun
+    flags (cases.limits.limit_figures), scoped by cases.permissions.visible_cases."""
+
+    schema = _OneObjectSchema()
+    queryset = Case.objects.none()  # for the schema generator only: the figures come from limit_figures
+    pagination_class = None
+    serializer_class = LimitFiguresSerializer
+    extra_query_params = ("start", "end", "group_by")
+
+    def list(self, request):
+        params = request.query_params
+        errors: dict[str, list[str]] = {}
+        dates = {}
+        for name in ("start", "end"):
+            raw = params.get(name, "")
+            if raw == "":
+                errors[name] = [_("This field is required.")]
+                continue
+            try:
+                dates[name] = parse_iso_date(raw, name)
+            except exceptions.ValidationError as exc:
+                errors.update(exc.detail)
+        if len(dates) == 2 and dates["start"] > dates["end"]:
+            errors["end"] = [_("The end date cannot be before the start date.")]
+        group_by = params.get("group_by") or "court"
+        if group_by not in GROUP_BY_CHOICES:
+            errors["group_by"] = [_("Choose court, division or handler.")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        rows = limits.limit_figures(
+            dates["start"],
+            dates["end"],
+            group_by=None if group_by == "court" else group_by,
+            queryset=visible_cases(request.user),
+        )
+        data = {
+            "start": dates["start"],
+            "end": dates["end"],
+            "group_by": group_by,
+            "results": limit_figure_rows(rows, group_by),
+        }
+        return Response(LimitFiguresSerializer(data).data)
+
+
 def register(router) -> None:
     """Add this app's viewsets to the /api/v1/ router."""
     router.register("bulletins", BulletinViewSet, basename="bulletin")
+    router.register("limit-figures", LimitFiguresViewSet, basename="limit-figures")

@@ -31,7 +31,7 @@ from alerts.models import DispatchList, PlanReason, PlanStatus
 from cases.ageing import Level
 
 from . import selectors
-from .models import Bulletin, BulletinFigure
+from .models import Bulletin, BulletinFigure, FigureScope
 
 CHUNK = 2000
 # Cases per separately rendered part of the PDF (see bulletin_pdf).
@@ -53,6 +53,11 @@ def safe_cell(value: Any) -> Any:
 def filename(bulletin: Bulletin, extension: str) -> str:
     """Download name, e.g. bulletin-2025-05.pdf."""
     return f"bulletin-{bulletin.period}.{extension}"
+
+
+def figures_filename(bulletin: Bulletin) -> str:
+    """Download name of the figures CSV, e.g. bulletin-2025-05-figures.csv."""
+    return f"bulletin-{bulletin.period}-figures.csv"
 
 
 # --- rows shared by CSV and XLSX --------------------------------------------------------------
@@ -155,6 +160,34 @@ def figure_header(first: str) -> list[str]:
         _("Closed in the month"),
         _("Clearance ratio"),
         _("Average age (days)"),
+        *limit_header(),
+    ]
+
+
+def limit_header() -> list[str]:
+    """The time-limit columns (cases.limits.limit_aggregates), after the other figures."""
+    return [
+        _("Closed with a time limit"),
+        _("Closed within the time limit"),
+        _("On-time closure rate"),
+        _("Average excluded days"),
+        _("Extension rate"),
+        _("Over the time limit"),
+        _("Hidden-overrun flags"),
+    ]
+
+
+def limit_values(f: BulletinFigure) -> list[Any]:
+    """The time-limit figures of one row, in the order of `limit_header()` (rates as 0–1 ratios,
+    like the clearance ratio; empty when nothing closed)."""
+    return [
+        f.closed_limited,
+        f.closed_on_time,
+        _ratio(f.on_time_rate),
+        round(f.average_excluded_days, 1) if f.average_excluded_days is not None else "",
+        _ratio(f.extension_rate),
+        f.overdue,
+        f.hidden_flags,
     ]
 
 
@@ -180,6 +213,7 @@ def figure_row(name: str, f: BulletinFigure) -> list[Any]:
         f.closed,
         _ratio(f.clearance_ratio),
         round(f.average_age_days, 1) if f.average_age_days is not None else "",
+        *limit_values(f),
     ]
 
 
@@ -212,6 +246,20 @@ def bulletin_csv(bulletin: Bulletin) -> Iterator[str]:
     yield "\ufeff" + writer.writerow([_csv_value(v) for v in item_header()])
     for item in _items(bulletin):
         yield writer.writerow([_csv_value(v) for v in item_row(item)])
+
+
+def bulletin_figures_csv(bulletin: Bulletin) -> Iterator[str]:
+    """The bulletin's frozen figures as CSV (UTF-8 with a BOM): the court row, each division, then
+    each handler, with every figure of the XLSX figure sheets (time limits included). The case
+    list stays its own CSV (`bulletin_csv`), one line per case."""
+    doc = selectors.bulletin_document(bulletin)
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow([_csv_value(v) for v in [_("Scope"), _("Division"), *figure_header(_("Handler"))]])
+    scopes = dict(FigureScope.choices)
+    rows = [*([doc.court] if doc.court else []), *doc.divisions, *doc.handler_rows]
+    for f in rows:
+        values = [str(scopes[f.scope]), f.division_name, *figure_row(f.handler_name, f)]
+        yield writer.writerow([_csv_value(v) for v in values])
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -264,6 +312,7 @@ def write_bulletin_xlsx(bulletin: Bulletin, out: IO[bytes]) -> None:
             [_("Clearance ratio"), _ratio(court.clearance_ratio)],
             [_("Average age (days)"), round(court.average_age_days, 1) if court.average_age_days else ""],
             [_("Divisions at zero"), "、".join(d.division_name for d in doc.divisions_at_zero)],
+            *([label, value] for label, value in zip(limit_header(), limit_values(court), strict=True)),
         ]
     _xlsx_rows(summary, summary_rows, bold_first=False)
 

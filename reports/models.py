@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases import limits
 from cases.models import Court, Division
 
 PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -268,6 +269,44 @@ class BulletinFigure(models.Model):
         _("total time to disposition (days)"),
         help_text=_("Sum of filing-to-closing days of cases closed in the month."),
     )
+    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
+    closed_limited = models.PositiveIntegerField(
+        _("closed in the month with a time limit"),
+        default=0,
+        db_default=0,
+        help_text=_("Cases closed in the month with a time limit."),
+    )
+    closed_on_time = models.PositiveIntegerField(
+        _("closed within the time limit"),
+        default=0,
+        db_default=0,
+        help_text=_("Of those, closed on or before the deadline."),
+    )
+    excluded_days = models.PositiveBigIntegerField(
+        _("excluded days (total)"),
+        default=0,
+        db_default=0,
+        help_text=_("Sum of the excluded days of those cases; divided by them for the average."),
+    )
+    extended = models.PositiveIntegerField(
+        _("closed with an extension"),
+        default=0,
+        db_default=0,
+        help_text=_("Of those, cases with an approved extension."),
+    )
+    overdue = models.PositiveIntegerField(
+        _("over the time limit"),
+        default=0,
+        db_default=0,
+        help_text=_("Open on the bulletin's date and past the deadline."),
+    )
+    hidden_flags = models.PositiveIntegerField(
+        _("hidden-overrun flags"),
+        default=0,
+        db_default=0,
+        help_text=_("Open cases with a hidden-overrun flag running on the bulletin's date."),
+    )
 
     class Meta:
         verbose_name = _("bulletin figure")
@@ -299,6 +338,14 @@ class BulletinFigure(models.Model):
                 condition=Q(listed=models.F("new_listed") + models.F("still_listed")),
                 name="bulletin_figure_listed_is_new_plus_still",
             ),
+            models.CheckConstraint(
+                condition=Q(closed_limited__lte=models.F("closed"))
+                & Q(closed_on_time__lte=models.F("closed_limited"))
+                & Q(extended__lte=models.F("closed_limited"))
+                & Q(overdue__lte=models.F("open_cases"))
+                & Q(hidden_flags__lte=models.F("open_cases")),
+                name="bulletin_figure_limit_counts_nested",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -329,6 +376,23 @@ class BulletinFigure(models.Model):
     @property
     def change_since_last_year(self) -> int:
         return self.listed - self.listed_last_year
+
+    @property
+    def limit_rates(self) -> dict[str, float | None]:
+        return limits.limit_rates(self.closed_limited, self.closed_on_time, self.excluded_days, self.extended)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the cases closed in the month with a time limit that closed within it."""
+        return self.limit_rates["on_time_rate"]
+
+    @property
+    def average_excluded_days(self) -> float | None:
+        return self.limit_rates["average_excluded_days"]
+
+    @property
+    def extension_rate(self) -> float | None:
+        return self.limit_rates["extension_rate"]
 
 
 class BulletinSignOff(models.Model):
@@ -412,6 +476,35 @@ class FigureSnapshot(models.Model):
         _("total time to disposition this month (days)"),
         help_text=_("Sum of filing-to-closing days of the cases closed this month."),
     )
+    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
+    closed_month_limited = models.PositiveIntegerField(
+        _("closed this month with a time limit"), default=0, db_default=0, help_text=_("From the 1st to the day.")
+    )
+    closed_month_on_time = models.PositiveIntegerField(
+        _("closed this month within the time limit"),
+        default=0,
+        db_default=0,
+        help_text=_("Closed on or before the deadline."),
+    )
+    closed_month_excluded_days = models.PositiveBigIntegerField(
+        _("excluded days of cases closed this month"),
+        default=0,
+        db_default=0,
+        help_text=_("Total; divided by the cases closed with a time limit for the average."),
+    )
+    closed_month_extended = models.PositiveIntegerField(
+        _("closed this month with an extension"), default=0, db_default=0, help_text=_("With an approved extension.")
+    )
+    overdue = models.PositiveIntegerField(
+        _("over the time limit"), default=0, db_default=0, help_text=_("Open on the day and past the deadline.")
+    )
+    hidden_flags = models.PositiveIntegerField(
+        _("hidden-overrun flags"),
+        default=0,
+        db_default=0,
+        help_text=_("Open cases with a hidden-overrun flag running on the day."),
+    )
 
     class Meta:
         verbose_name = _("figure snapshot")
@@ -446,6 +539,14 @@ class FigureSnapshot(models.Model):
                     + models.F("band_18_plus")
                 ),
                 name="figure_snapshot_bands_sum_to_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_month_limited__lte=models.F("closed_month"))
+                & Q(closed_month_on_time__lte=models.F("closed_month_limited"))
+                & Q(closed_month_extended__lte=models.F("closed_month_limited"))
+                & Q(overdue__lte=models.F("open_cases"))
+                & Q(hidden_flags__lte=models.F("open_cases")),
+                name="figure_snapshot_limit_counts_nested",
             ),
         ]
         indexes = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 
-from cases import ageing, permissions
+from cases import ageing, limits, permissions
 from cases.models import Division, User
 
 from .models import (
@@ -54,6 +54,13 @@ class Figures:
     closed_month: int = 0
     open_age_days: int = 0
     closed_month_days: int = 0
+    # Statutory time limits: month to date (closed_month_*) and on the day (overdue, hidden_flags).
+    closed_month_limited: int = 0
+    closed_month_on_time: int = 0
+    closed_month_excluded_days: int = 0
+    closed_month_extended: int = 0
+    overdue: int = 0
+    hidden_flags: int = 0
 
     @classmethod
     def from_row(cls, row: dict) -> Figures:
@@ -85,6 +92,29 @@ class Figures:
     @property
     def share_over_6m(self) -> float | None:
         return self.over_6m / self.open_cases if self.open_cases else None
+
+    @property
+    def limit_rates(self) -> dict[str, float | None]:
+        """On-time closure rate, average excluded days and extension rate of the month so far
+        (cases closed with a time limit; None when none closed), by cases.limits.limit_rates."""
+        return limits.limit_rates(
+            self.closed_month_limited,
+            self.closed_month_on_time,
+            self.closed_month_excluded_days,
+            self.closed_month_extended,
+        )
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.limit_rates["on_time_rate"]
+
+    @property
+    def average_excluded_days(self) -> float | None:
+        return self.limit_rates["average_excluded_days"]
+
+    @property
+    def extension_rate(self) -> float | None:
+        return self.limit_rates["extension_rate"]
 
 
 _SUMS = {f.name: Sum(f.name) for f in fields(Figures)}
@@ -118,6 +148,11 @@ class Overview:
     trend: list[TrendPoint]
     # Progress to zero (清零): over-6-month cases now against the end of last year.
     baseline: TrendPoint | None
+
+    @property
+    def month_start(self) -> dt.date:
+        """First day of the month-to-date figures (clearance ratio, time limits)."""
+        return self.as_of.replace(day=1)
 
     @property
     def progress_to_zero(self) -> float | None:
@@ -259,6 +294,11 @@ class BulletinDocument:
     def divisions_at_zero(self) -> list[BulletinFigure]:
         """Divisions with no case over 6 months (清零)."""
         return [d for d in self.divisions if d.listed == 0]
+
+    @property
+    def handler_rows(self) -> list[BulletinFigure]:
+        """Handler rows, division by division in the order of `divisions`."""
+        return [h for d in self.divisions for h in self.handlers.get(d.division_id, [])]
 
     @property
     def awaiting_sign_off(self) -> list[BulletinFigure]:

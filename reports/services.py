@@ -42,7 +42,7 @@ from alerts.notifications import notify
 from alerts.queueing import Sent, send_job
 from alerts.runs import run_job
 from alerts.sql import insert_select, refresh_statistics, without_jit
-from cases import ageing, permissions
+from cases import ageing, limits, permissions
 from cases.models import Case, Court, Division, User
 
 from .models import (
@@ -150,6 +150,31 @@ def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -
     return insert_select(BulletinItem, list(columns), rows)
 
 
+# The time-limit aggregates of cases.limits.limit_aggregates → BulletinFigure columns.
+BULLETIN_LIMIT_COLUMNS = {
+    "closed": "closed_limited",
+    "closed_on_time": "closed_on_time",
+    "excluded_days": "excluded_days",
+    "extended": "extended",
+    "overdue": "overdue",
+    "hidden_flags": "hidden_flags",
+}
+# … → FigureSnapshot columns (month to date, and on the day).
+SNAPSHOT_LIMIT_COLUMNS = {
+    "closed": "closed_month_limited",
+    "closed_on_time": "closed_month_on_time",
+    "excluded_days": "closed_month_excluded_days",
+    "extended": "closed_month_extended",
+    "overdue": "overdue",
+    "hidden_flags": "hidden_flags",
+}
+
+
+def _limit_columns(start: dt.date, end: dt.date, columns: dict[str, str]) -> dict[str, Any]:
+    """The time-limit aggregates for [start, end], under the given column names."""
+    return {columns[name]: expression for name, expression in limits.limit_aggregates(start, end).items()}
+
+
 FIGURE_COUNTS = (
     "open_cases",
     "listed",
@@ -163,6 +188,7 @@ FIGURE_COUNTS = (
     "closed",
     "open_age_days",
     "closed_days",
+    *BULLETIN_LIMIT_COLUMNS.values(),
 )
 
 
@@ -194,6 +220,7 @@ def _figure_rows(bulletin: Bulletin, court: Court, previous: Bulletin | None) ->
             listed_last_year=Count("pk", filter=ageing.over_line_q(6, year_before)),
             open_age_days=Coalesce(Sum(DaysBetween(_date(as_of), F("filed_on")), filter=open_q), 0),
             closed_days=Coalesce(Sum(DaysBetween(F("closed_on"), F("filed_on")), filter=closed_in_month), 0),
+            **_limit_columns(period.first_day, as_of, BULLETIN_LIMIT_COLUMNS),
         )
         .order_by()
     )
@@ -580,6 +607,7 @@ def _snapshot_rows(as_of: dt.date, court: Court):
             "closed_month": Count("pk", filter=closed_this_month),
             "open_age_days": Coalesce(Sum(DaysBetween(_date(as_of), F("filed_on")), filter=open_q), 0),
             "closed_month_days": Coalesce(Sum(DaysBetween(F("closed_on"), F("filed_on")), filter=closed_this_month), 0),
+            **_limit_columns(month_start, as_of, SNAPSHOT_LIMIT_COLUMNS),
         }
     )
     aliases = {f"col_{name}": expr for name, expr in counts.items()}

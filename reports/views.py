@@ -303,6 +303,15 @@ def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @login_required
+def bulletin_figures_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bulletin's figures (court, divisions, handlers) as CSV; the case list is download.csv."""
+    bulletin = _visible_bulletin(request.user, pk)
+    response = StreamingHttpResponse(exports.bulletin_figures_csv(bulletin), content_type=exports.CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.figures_filename(bulletin)}"'
+    return response
+
+
+@login_required
 def dispatch_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     qs = DispatchList.objects.select_related("division")
