@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import statistics
 import sys
@@ -36,6 +37,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from alerts import jobs  # noqa: E402
 from alerts.dispatch import monday_of  # noqa: E402
@@ -100,6 +102,9 @@ def main() -> None:
     prepare(today)
 
     settings.DEBUG = False  # no query log while measuring
+    # As the server does once the application is loaded (courtflow/wsgi.py).
+    get_resolver().url_patterns  # noqa: B018
+    gc.freeze()
     users = {
         u.username: u
         for u in User.objects.filter(

@@ -336,6 +336,12 @@ class Case(models.Model):
             models.Index(fields=["status", "filed_on"], name="case_status_filed"),
             models.Index(fields=["line_6m"], condition=Q(closed_on__isnull=True), name="case_open_line6"),
             models.Index(fields=["line_15m"], condition=Q(closed_on__isnull=True), name="case_open_line15"),
+            # A division's cases at an ageing level (the API's and the case list's level filter).
+            models.Index(
+                fields=["division", "line_6m", "line_15m"],
+                condition=Q(closed_on__isnull=True),
+                name="case_open_division_lines",
+            ),
             # Division and handler lists ordered by filing date.
             models.Index(fields=["division", "status", "filed_on"], name="case_division_status"),
             models.Index(fields=["handler", "status", "filed_on"], name="case_handler_status"),

@@ -90,3 +90,22 @@ def test_models_and_migrations_agree():
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_wsgi_entry_point_loads_every_view_then_freezes_the_loaded_objects():
+    # In a process of its own: freezing would otherwise keep this test run's objects forever.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, sys; import courtflow.wsgi as w; "
+            "print(callable(w.application), gc.get_freeze_count() > 10_000, 'reports.views' in sys.modules)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "courtflow.settings"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "True"]
