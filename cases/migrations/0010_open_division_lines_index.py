@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_user_language'),
+        ("cases", "0009_user_language"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['division', 'line_6m', 'line_15m'], name='case_open_division_lines'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=["division", "line_6m", "line_15m"],
+                name="case_open_division_lines",
+            ),
         ),
     ]
