@@ -210,6 +210,11 @@ IMPORT_UPLOAD_MAX_AGE_HOURS = env.int("IMPORT_UPLOAD_MAX_AGE_HOURS", default=24)
 if IMPORT_UPLOAD_MAX_AGE_HOURS < 1:
     raise ImproperlyConfigured("IMPORT_UPLOAD_MAX_AGE_HOURS must be 1 or more (hours).")
 
+# A draft bulletin's PDF is rendered on the fly when downloaded (WeasyPrint: about 40 ms of CPU a
+# case). Drafts of more cases than this are not: the request would take minutes. The published PDF
+# is rendered in the background and stored, whatever its size.
+BULLETIN_DRAFT_PDF_MAX_CASES = env.int("BULLETIN_DRAFT_PDF_MAX_CASES", default=500)
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 

@@ -458,14 +458,18 @@ class BulletinViewSet(
         summary="The bulletin as PDF: the stored document of record once published",
         responses={
             (200, PDFRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="PDF file."),
-            409: OpenApiResponse(description="The bulletin is being published: its PDF is offered once it is."),
+            409: OpenApiResponse(
+                description="No PDF yet: the bulletin is being published, or it is a draft of more cases than "
+                "BULLETIN_DRAFT_PDF_MAX_CASES (default 500), whose PDF is made only when it is published."
+            ),
         },
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer], url_path="pdf")
     def export_pdf(self, request, pk=None):
         bulletin = self.get_object()
-        if bulletin.is_publishing:
-            raise PublishingConflict({"status": [_("The PDF is offered once the bulletin is published.")]})
+        refused = exports.draft_pdf_refused(bulletin)
+        if refused:
+            raise PublishingConflict({"status": [refused]})
         if bulletin.is_published and bulletin.pdf:
             return FileResponse(
                 bulletin.pdf.open("rb"),

@@ -379,6 +379,24 @@ def bulletin_html_parts(bulletin: Bulletin, *, chunk_rows: int = PDF_CHUNK_ROWS)
             yield "reports/bulletin_pdf_list.html", context
 
 
+def draft_pdf_refused(bulletin: Bulletin) -> str:
+    """Why a PDF of `bulletin` cannot be made in a request, or "" when it can: a published
+    bulletin's is the stored document, a small draft's renders in seconds, a large draft's would
+    take minutes (settings.BULLETIN_DRAFT_PDF_MAX_CASES)."""
+    if bulletin.is_publishing:
+        return _("The PDF is offered once the bulletin is published.")
+    if bulletin.is_published:
+        return ""
+    limit = settings.BULLETIN_DRAFT_PDF_MAX_CASES
+    count = bulletin.items.count()
+    if count <= limit:
+        return ""
+    return _(
+        "This draft lists %(count)s cases; a PDF of more than %(limit)s is made only when the bulletin is "
+        "published (it takes minutes). Print this page, or download the XLSX or CSV."
+    ) % {"count": f"{count:,}", "limit": f"{limit:,}"}
+
+
 def bulletin_pdf(bulletin: Bulletin, *, language: str | None = None, chunk_rows: int = PDF_CHUNK_ROWS) -> bytes:
     """Render the bulletin as PDF (A4, Chinese glyphs embedded).
 

@@ -235,6 +235,7 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_publish": (bulletin.status == BulletinStatus.DRAFT or services.publishing_stalled(bulletin))
         and permissions.can_publish_bulletin(user),
         "publishing_stalled": services.publishing_stalled(bulletin),
+        "pdf_refused": exports.draft_pdf_refused(bulletin),
         "refresh_seconds": PUBLISHING_REFRESH_SECONDS,
         "signable": signable,
         "nav_active": "bulletins",
@@ -279,8 +280,9 @@ def bulletin_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     bulletin = _visible_bulletin(request.user, pk)
     if fmt == "pdf":
-        if bulletin.is_publishing:
-            messages.info(request, _("The PDF is offered once the bulletin is published."))
+        refused = exports.draft_pdf_refused(bulletin)
+        if refused:
+            messages.info(request, refused)
             return redirect("reports:bulletin", pk=bulletin.pk)
         if bulletin.is_published and bulletin.pdf:
             # The document of record, exactly as published (its SHA-256 is on the page).

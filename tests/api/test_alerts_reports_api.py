@@ -340,3 +340,15 @@ def test_schema_documents_the_alert_families_and_levels(client):
     params = {p["name"]: p for p in schema["paths"]["/api/v1/alerts/"]["get"]["parameters"]}
     assert set(params["kind"]["schema"]["enum"]) == {"ageing", "time_limit"}
     assert "limit_overdue" in params["level"]["schema"]["enum"]
+
+
+def test_a_large_draft_s_pdf_is_refused_with_409_naming_the_reason(api, bulletin, settings):
+    listed = bulletin.items.count()
+    assert listed > 0
+    settings.BULLETIN_DRAFT_PDF_MAX_CASES = listed - 1
+    response = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.id}/pdf/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert f"This draft lists {listed:,} cases" in response.json()["status"][0]
+    settings.BULLETIN_DRAFT_PDF_MAX_CASES = listed
+    small = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.id}/pdf/")
+    assert small.status_code == 200 and small.content[:4] == b"%PDF"

@@ -189,6 +189,27 @@ def test_downloads(client, tracker, bulletin, cases):
     assert client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "doc"])).status_code == 404
 
 
+def test_a_large_draft_is_not_rendered_as_pdf_in_the_request(client, tracker, bulletin, settings):
+    listed = bulletin.items.count()
+    assert listed == 2  # the two cases over 6 months on 31 May
+    client.force_login(tracker)
+    settings.BULLETIN_DRAFT_PDF_MAX_CASES = listed  # small enough: rendered on the fly
+    body = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    assert 'id="download-pdf"' in body and 'id="draft-pdf-note"' not in body
+    assert client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "pdf"])).content[:4] == b"%PDF"
+    settings.BULLETIN_DRAFT_PDF_MAX_CASES = listed - 1  # too large for a request
+    body = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    assert 'id="download-pdf"' not in body and 'id="draft-pdf-note"' in body and "本草稿列有 2 件案件" in body
+    response = client.get(reverse("reports:bulletin_download", args=[bulletin.pk, "pdf"]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("reports:bulletin", args=[bulletin.pk])
+    assert "本草稿列有 2 件案件" in response.content.decode()
+    # Published, the stored document is offered whatever the size.
+    services.start_publishing(bulletin, tracker)
+    publish_bulletin_task.run(bulletin.pk, tracker.pk)
+    body = client.get(reverse("reports:bulletin", args=[bulletin.pk])).content.decode()
+    assert 'id="download-pdf"' in body and 'id="draft-pdf-note"' not in body
+
+
 def test_published_pdf_is_the_stored_document(client, tracker, bulletin):
     import hashlib
 
