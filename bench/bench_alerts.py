@@ -37,6 +37,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from alerts import tracking  # noqa: E402
 from alerts.jobs import run_dispatch_weekly, run_track_daily  # noqa: E402
 from cases.models import Court  # noqa: E402
 
@@ -58,7 +59,8 @@ WITH levels AS (
       FROM cases_case c
      WHERE c.filed_on <= %(d)s AND (c.closed_on IS NULL OR c.closed_on > %(d)s) AND c.line_6m <= %(w)s
 ), active AS (
-    SELECT case_id, level, line_date FROM alerts_alert WHERE resolved_on IS NULL AND NOT superseded
+    SELECT case_id, level, line_date FROM alerts_alert
+     WHERE resolved_on IS NULL AND NOT superseded AND kind = 'ageing'
 )
 SELECT count(*) FROM levels l FULL JOIN active a ON a.case_id = l.id
  WHERE l.id IS NULL OR a.case_id IS NULL OR a.level <> l.level OR a.line_date <> l.line
@@ -86,6 +88,23 @@ def timed(label, fn):
     seconds = time.perf_counter() - start
     print(f"{label:<48} {seconds:8.2f} s", flush=True)
     return seconds, result
+
+
+# The daily job's second part, the statutory time limits (审限), timed apart: the statement above
+# is about the ageing part only.
+LIMITS_SECONDS: list[float] = []
+_track_limits = tracking.track_limits
+
+
+def _timed_track_limits(as_of):
+    start = time.perf_counter()
+    try:
+        return _track_limits(as_of)
+    finally:
+        LIMITS_SECONDS.append(time.perf_counter() - start)
+
+
+tracking.track_limits = _timed_track_limits
 
 
 def crossings(day: dt.date, window: int) -> int:
@@ -116,7 +135,7 @@ def main() -> None:
     # Three ordinary days, each after a day's churn (some long-pending cases close, set-based as
     # an import would), the hand-written statement timed just before each run. The median of each
     # is reported: the machine is shared, single timings jump.
-    daily_times, sql_times, lefts = [], [], []
+    daily_times, ageing_times, sql_times, lefts = [], [], [], []
     for offset in (1, 2, 3):
         day = FIRST + dt.timedelta(days=offset)
         with connection.cursor() as cursor:
@@ -133,10 +152,13 @@ def main() -> None:
         daily_s, daily = timed(f"track_daily normal day ({day}, {CHURN} closed)", lambda d=day: run_track_daily(d))
         left = crossings(day, window)
         print(f"    crossings found: {found}, left after the run: {left}; {daily.outcome} {daily.counts}")
+        print(f"    of which the time-limit part {LIMITS_SECONDS[-1]:.2f} s")
         daily_times.append(daily_s)
+        ageing_times.append(daily_s - LIMITS_SECONDS[-1])
         sql_times.append(sql_s)
         lefts.append(left)
     daily_s, sql_s = statistics.median(daily_times), statistics.median(sql_times)
+    ageing_s, limits_s = statistics.median(ageing_times), statistics.median(LIMITS_SECONDS[-3:])
     last_day = FIRST + dt.timedelta(days=3)
     rerun_s, _rerun = timed(f"track_daily rerun ({last_day})", lambda: run_track_daily(last_day))
 
@@ -160,7 +182,8 @@ def main() -> None:
     print(f"| track_daily, normal day (median of 3; {CHURN} closed a day) | {daily_s:.2f} s | ≤ 10 s |")
     print(f"| track_daily, rerun of the same day | {rerun_s:.2f} s | — |")
     print(f"| hand-written crossings statement (median of 3; {max(lefts)} left after the runs) | {sql_s:.2f} s | — |")
-    print(f"| ratio track_daily / statement | {daily_s / sql_s:.1f}× | ≤ 3× |")
+    print(f"| of which the ageing part / the time-limit part | {ageing_s:.2f} s / {limits_s:.2f} s | — |")
+    print(f"| ratio ageing part / statement | {ageing_s / sql_s:.1f}× | ≤ 3× |")
     print(f"| dispatch_weekly ({weekly.counts.get('items', 0):,} items) | {weekly_s:.2f} s | ≤ 15 s |")
     items = second_run.counts.get("items", 0)
     print(f"| dispatch_weekly, next week with follow-ups ({items:,} items) | {second_s:.2f} s | ≤ 15 s |")
