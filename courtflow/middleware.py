@@ -82,7 +82,12 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        language = user.language if user is not None and user.is_authenticated else ""
+        try:
+            language = user.language if user is not None and user.is_authenticated else ""
+        except DatabaseError:
+            # The database is away: leave it to the view, whose own query meets the outage inside
+            # the view and answers 503 (DatabaseUnavailableMiddleware); here it would be a 500.
+            language = ""
         if language and language != getattr(request, "LANGUAGE_CODE", None):
             translation.activate(language)
             request.LANGUAGE_CODE = language
