@@ -43,6 +43,7 @@ from alerts.queueing import Sent, send_job
 from alerts.runs import run_job
 from alerts.sql import insert_select, refresh_statistics, without_jit
 from cases import ageing, limits, permissions
+from cases.history import record_bulk
 from cases.models import Case, Court, Division, User
 
 from .models import (
@@ -440,6 +441,8 @@ def start_publishing(bulletin: Bulletin, user: User, *, trigger: str = "") -> Pu
         == 1
     )
     bulletin.refresh_from_db()
+    if claimed:
+        record_bulk(Bulletin, [bulletin], update=True)  # the claim is an UPDATE: its audit row by hand
     if not claimed:
         if bulletin.is_published:
             raise ValidationError({"status": [_("This bulletin is already published.")]})
@@ -524,9 +527,9 @@ def _publishing_failed(pk: int, exc: BaseException) -> None:
     else:
         log.exception("publishing bulletin %s failed", pk)
         error = f"{type(exc).__name__}: {exc}"
-    Bulletin.objects.filter(pk=pk).exclude(status=BulletinStatus.PUBLISHED).update(
-        status=BulletinStatus.DRAFT, publish_error=error[:4000]
-    )
+    reverted = Bulletin.objects.filter(pk=pk).exclude(status=BulletinStatus.PUBLISHED)
+    if reverted.update(status=BulletinStatus.DRAFT, publish_error=error[:4000]):
+        record_bulk(Bulletin, list(reverted), update=True)
 
 
 def _notify_published(bulletin: Bulletin) -> None:

@@ -124,6 +124,10 @@ def test_a_failed_render_puts_the_bulletin_back_to_draft_with_the_error(org, dra
     publish_bulletin_task.run(draft.pk, org.officer.pk)
     bulletin = Bulletin.objects.get()
     assert bulletin.is_published and bulletin.publish_error == ""
+    # The audit trail has every step, the claims and the return to draft included.
+    steps = list(bulletin.history.order_by("history_date", "history_id").values_list("status", flat=True))
+    assert steps[-4:] == ["publishing", "draft", "publishing", "published"]
+    assert bulletin.history.filter(status="draft").exclude(publish_error="").exists()
 
 
 def test_the_soft_time_limit_puts_the_bulletin_back_to_draft(org, draft, monkeypatch):
