@@ -12,6 +12,7 @@ Kept apart from cases.imports (the upsert itself), which reads any file it is gi
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from django.utils import timezone
 from .models import User
 
 UPLOAD_DIR = "imports"
+# What store_upload names a file: no other path (../, another folder) is ever deleted from here.
+_STORED_NAME = re.compile(rf"{UPLOAD_DIR}/\d+/[0-9a-f]{{32}}\.(csv|xlsx)")
 
 
 def store_upload(user: User, upload) -> str:
@@ -31,7 +34,7 @@ def store_upload(user: User, upload) -> str:
 
 def discard_upload(name: str) -> None:
     """Delete a stored upload (imported, cancelled or replaced); one already gone is no error."""
-    if name.startswith(f"{UPLOAD_DIR}/"):  # never anything else in storage, whatever a session says
+    if _STORED_NAME.fullmatch(name):  # never anything else in storage, whatever a session says
         default_storage.delete(name)
 
 

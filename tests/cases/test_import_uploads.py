@@ -41,6 +41,7 @@ def test_uploads_are_stored_per_user_and_discarded(media, clerk, handler):
     # A name outside imports/ (a tampered session) is never deleted.
     default_storage.save("bulletins/keep.pdf", SimpleUploadedFile("keep.pdf", b"%PDF"))
     import_uploads.discard_upload("bulletins/keep.pdf")
+    import_uploads.discard_upload("imports/../bulletins/keep.pdf")  # inside imports/ by its prefix only
     assert (media / "bulletins/keep.pdf").exists()
 
 
