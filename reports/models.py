@@ -228,7 +228,27 @@ class FigureScope(models.TextChoices):
     HANDLER = "handler", _("Handler")
 
 
-class BulletinFigure(models.Model):
+class LimitRates:
+    """The three time-limit rates of a row of figures that has `limit_rates` (cases.limits.limit_rates
+    over its stored counts): for templates, exports and serializers alike."""
+
+    limit_rates: dict[str, float | None]
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the cases closed with a time limit that closed within it."""
+        return self.limit_rates["on_time_rate"]
+
+    @property
+    def average_excluded_days(self) -> float | None:
+        return self.limit_rates["average_excluded_days"]
+
+    @property
+    def extension_rate(self) -> float | None:
+        return self.limit_rates["extension_rate"]
+
+
+class BulletinFigure(LimitRates, models.Model):
     """Frozen figures of a bulletin: one row for the court, one per division, one per handler
     within a division (a handler with no case owner is the row with an empty handler)."""
 
@@ -380,19 +400,6 @@ class BulletinFigure(models.Model):
     @property
     def limit_rates(self) -> dict[str, float | None]:
         return limits.limit_rates(self.closed_limited, self.closed_on_time, self.excluded_days, self.extended)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Share of the cases closed in the month with a time limit that closed within it."""
-        return self.limit_rates["on_time_rate"]
-
-    @property
-    def average_excluded_days(self) -> float | None:
-        return self.limit_rates["average_excluded_days"]
-
-    @property
-    def extension_rate(self) -> float | None:
-        return self.limit_rates["extension_rate"]
 
 
 class BulletinSignOff(models.Model):

@@ -26,6 +26,7 @@ from .models import (
     BulletinStatus,
     FigureScope,
     FigureSnapshot,
+    LimitRates,
 )
 from .periods import Period, trend_dates
 
@@ -33,7 +34,7 @@ from .periods import Period, trend_dates
 
 
 @dataclass
-class Figures:
+class Figures(LimitRates):
     """Counts of one scope (court, division or handler) on one day, read from snapshots."""
 
     open_cases: int = 0
@@ -103,18 +104,6 @@ class Figures:
             self.closed_month_excluded_days,
             self.closed_month_extended,
         )
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.limit_rates["on_time_rate"]
-
-    @property
-    def average_excluded_days(self) -> float | None:
-        return self.limit_rates["average_excluded_days"]
-
-    @property
-    def extension_rate(self) -> float | None:
-        return self.limit_rates["extension_rate"]
 
 
 _SUMS = {f.name: Sum(f.name) for f in fields(Figures)}
