@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from cases import limits, limits_services
@@ -21,7 +21,7 @@ from cases.models import Case, Court
 
 from .models import Alert, AlertKind, AlertResolution, EngineSettings, LimitLevel, NotificationKind
 from .notifications import notify_alert_owners, notify_tracking_officers, split_subject
-from .sql import insert_select
+from .sql import insert_alerts
 
 # Highest first: the level of a case is the first whose condition holds.
 LEVEL_DAYS = [(LimitLevel.DAYS_7, 7), (LimitLevel.DAYS_15, 15), (LimitLevel.DAYS_30, 30)]
@@ -98,15 +98,14 @@ def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
     counts["reactivated"] = (
         alerts.filter(resolved_on__isnull=False).filter(Exists(same_alert)).update(resolved_on=None, resolution="")
     )
-    rows = candidates.annotate(
-        a_kind=Value(AlertKind.TIME_LIMIT),
-        a_raised=Value(as_of),
-        a_superseded=Value(False),
-        a_resolution=Value(""),
-        a_step=Value(0),
-    ).values_list("pk", "a_kind", "limit_level", "limit_deadline", "a_raised", "a_superseded", "a_resolution", "a_step")
-    fields = ["case", "kind", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"]
-    counts["raised"] = insert_select(Alert, fields, rows)
+    counts["raised"] = insert_alerts(
+        candidates,
+        case="pk",
+        kind=AlertKind.TIME_LIMIT,
+        level=F("limit_level"),
+        line=F("limit_deadline"),
+        as_of=as_of,
+    )
 
     # 3. Escalate an overrun one step when it is still active N days after it was raised.
     counts["escalated"] = active.filter(

@@ -51,7 +51,7 @@ from .models import (
 )
 from .notifications import insert_alert_notifications, notify_alert_owners, split_subject
 from .selectors import has_standing_plan
-from .sql import insert_select, refresh_statistics, without_jit
+from .sql import insert_alerts, insert_select, refresh_statistics, without_jit
 
 SIX_MONTH_LEVELS = (Level.APPROACHING_6M, Level.OVER_6M)
 
@@ -268,35 +268,24 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, Any]:
     candidates = state.filter(candidate=True)
 
     # 3. Lower levels the case went past without an alert are recorded, inert.
-    alert_fields = ["case", "kind", "level", "line_date", "raised_on", "superseded", "resolution", "escalation_step"]
     superseded = 0
     for lower in Level.ALERTING[:-1]:
         higher = [lvl for lvl in Level.ALERTING if Level.RANK[lvl] > Level.RANK[lower]]
-        rows = (
-            candidates.filter(level__in=higher)
-            .annotate(
-                a_kind=Value(AlertKind.AGEING),
-                a_level=Value(lower),
-                a_line=F(_line_field(lower)),
-                a_raised=Value(as_of),
-                a_superseded=Value(True),
-                a_resolution=Value(""),
-                a_step=Value(0),
-            )
-            .values_list("case_id", "a_kind", "a_level", "a_line", "a_raised", "a_superseded", "a_resolution", "a_step")
+        superseded += insert_alerts(
+            candidates.filter(level__in=higher),
+            case="case_id",
+            kind=AlertKind.AGEING,
+            level=Value(lower),
+            line=F(_line_field(lower)),
+            as_of=as_of,
+            superseded=True,
         )
-        superseded += insert_select(Alert, alert_fields, rows)
     counts["superseded"] = superseded
 
     # 4. Raise the current level's alert.
-    rows = candidates.annotate(
-        a_kind=Value(AlertKind.AGEING),
-        a_raised=Value(as_of),
-        a_superseded=Value(False),
-        a_resolution=Value(""),
-        a_step=Value(0),
-    ).values_list("case_id", "a_kind", "level", "line", "a_raised", "a_superseded", "a_resolution", "a_step")
-    counts["raised"] = insert_select(Alert, alert_fields, rows)
+    counts["raised"] = insert_alerts(
+        candidates, case="case_id", kind=AlertKind.AGEING, level=F("level"), line=F("line"), as_of=as_of
+    )
 
     counts["escalated"] = _escalate(courts, as_of, active)
     counts["notifications"] = _notify(as_of, active)
