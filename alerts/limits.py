@@ -20,7 +20,7 @@ from cases import limits, limits_services
 from cases.models import Case, Court
 
 from .models import Alert, AlertKind, AlertResolution, EngineSettings, LimitLevel, NotificationKind
-from .notifications import notify_alert_owners, notify_tracking_officers, split_subject
+from .notifications import notify_alert_owners, notify_raised, notify_tracking_officers, split_subject
 from .sql import insert_alerts
 
 # Highest first: the level of a case is the first whose condition holds.
@@ -115,18 +115,7 @@ def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
     ).update(escalation_step=1, escalated_on=as_of)
 
     # 4. Notifications keyed per alert: a rerun finds them written.
-    written = 0
-    raised_today = active.filter(raised_on=as_of)
-    for level, roles in OWNERS.items():
-        for role in roles:
-            written += notify_alert_owners(
-                raised_today.filter(level=level),
-                role=role,
-                kind=NotificationKind.ALERT_RAISED,
-                key_suffix="raised",
-                subject=split_subject(SUBJECTS[level]()),
-                as_of=as_of,
-            )
+    written = notify_raised(active.filter(raised_on=as_of), owners=OWNERS, subjects=SUBJECTS, as_of=as_of)
     for level, role in ESCALATES_TO.items():
         written += notify_alert_owners(
             active.filter(level=level, escalation_step=1, escalated_on=as_of),

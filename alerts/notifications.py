@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from cases.models import Case, User
 from cases.roles import Role
 
-from .models import Alert, EmailDigest, Notification
+from .models import Alert, EmailDigest, Notification, NotificationKind
 from .selectors import effective_head_expression
 from .sql import insert_select
 
@@ -162,6 +162,26 @@ def notify_alert_owners(
     else:
         raise ValueError(role)
     return insert_alert_notifications(alerts, recipient, kind=kind, key_suffix=key_suffix, subject=subject, as_of=as_of)
+
+
+def notify_raised(
+    raised: QuerySet[Alert], *, owners: dict[str, tuple[str, ...]], subjects: dict[str, Callable[[], str]], as_of
+) -> int:
+    """The "raised" notifications of either family: for each level, one per alert raised and per
+    owning role (`owners`: level -> roles), with the level's translated subject. Returns how many."""
+    written = 0
+    for level, roles in owners.items():
+        subject = split_subject(subjects[level]())
+        for role in roles:
+            written += notify_alert_owners(
+                raised.filter(level=level),
+                role=role,
+                kind=NotificationKind.ALERT_RAISED,
+                key_suffix="raised",
+                subject=subject,
+                as_of=as_of,
+            )
+    return written
 
 
 # --- delivery ----------------------------------------------------------------------------

@@ -49,7 +49,7 @@ from .models import (
     NotificationKind,
     TrackingState,
 )
-from .notifications import insert_alert_notifications, notify_alert_owners, split_subject
+from .notifications import insert_alert_notifications, notify_alert_owners, notify_raised, split_subject
 from .selectors import has_standing_plan
 from .sql import insert_alerts, insert_select, refresh_statistics, without_jit
 
@@ -196,19 +196,7 @@ def _escalate(courts: list[Court], as_of: dt.date, active: QuerySet[Alert]) -> i
 def _notify(as_of: dt.date, active: QuerySet[Alert]) -> int:
     """Notifications of the alerts raised and escalated on `as_of`, keyed per alert: a rerun finds
     them written."""
-    written = 0
-    raised_today = active.filter(raised_on=as_of)
-    for level, roles in OWNERS.items():
-        subject = _subject(RAISED_SUBJECTS[level]())
-        for role in roles:
-            written += notify_alert_owners(
-                raised_today.filter(level=level),
-                role=role,
-                kind=NotificationKind.ALERT_RAISED,
-                key_suffix="raised",
-                subject=subject,
-                as_of=as_of,
-            )
+    written = notify_raised(active.filter(raised_on=as_of), owners=OWNERS, subjects=RAISED_SUBJECTS, as_of=as_of)
     escalated_today = active.filter(escalation_step=1, escalated_on=as_of)
     for level, role in ESCALATES_TO.items():
         subject = _subject(_("Escalated: case %(number)s is %(level)s with no clearance plan"), level)

@@ -103,6 +103,21 @@ def recompute_clocks(cases: list[Case], today: dt.date | None = None) -> None:
     update_rows(Case, cases, [*CLOCK_FIELDS, "updated_at"])
 
 
+def recompute_clocks_of(queryset: QuerySet, today: dt.date | None = None, chunk: int = 500) -> int:
+    """recompute_clocks over the cases of `queryset`, a chunk at a time (a few statements per
+    chunk; memory stays flat). Returns the number of cases."""
+    columns = ("id", "filed_on", "category", "stage", "procedure", "limit_variant", "closed_on")
+    batch: list[Case] = []
+    count = 0
+    for case in queryset.only(*columns).iterator(chunk_size=chunk):
+        batch.append(case)
+        if len(batch) == chunk:
+            recompute_clocks(batch, today)
+            count, batch = count + len(batch), []
+    recompute_clocks(batch, today)
+    return count + len(batch)
+
+
 def _set_clock(case: Case, rule, state, measured: dt.date | None, is_working) -> None:
     """The clock fields of `case` in memory from its rule and clock state (None: no rule)."""
     case.limit_rule = rule
@@ -612,9 +627,7 @@ def _refresh_near(day: dt.date) -> None:
     # Only a raw deadline within the 60 days before the changed day can move.
     near = Case.objects.filter(limit_raw__gte=day - dt.timedelta(days=60), limit_raw__lte=day)
     refresh_deadlines(timezone.localdate(), near)
-    closed = near.filter(closed_on__isnull=False)
-    for case in closed:
-        recompute_clock(case)
+    recompute_clocks_of(near.filter(closed_on__isnull=False))
 
 
 # --- hidden overruns -------------------------------------------------------------------------
@@ -744,15 +757,11 @@ def daily_limits_job(as_of: dt.date | None = None) -> dict[str, int]:
 def recompute_all_clocks(queryset: QuerySet | None = None, today: dt.date | None = None) -> int:
     """Recompute every case's clock (after editing the rule table, or on a database loaded
     before the time limits existed). Cases with no periods and no extensions, the great
-    majority, are done set-based by `initialise_clocks`; the rest one at a time."""
+    majority, are done set-based by `initialise_clocks`; the rest a chunk at a time."""
     qs = Case.objects.all() if queryset is None else queryset
     has_ledger = Q(Exists(ExcludedPeriod.objects.filter(case=OuterRef("pk")))) | Q(
         Exists(Extension.objects.filter(case=OuterRef("pk")))
     )
     plain = qs.exclude(has_ledger).exclude(status=CaseStatus.SUSPENDED)
     count = initialise_clocks(plain, today)
-    columns = ("id", "filed_on", "category", "stage", "procedure", "limit_variant", "closed_on")
-    for case in qs.exclude(pk__in=plain.values("pk")).only(*columns).iterator(chunk_size=500):
-        recompute_clock(case, today=today)
-        count += 1
-    return count
+    return count + recompute_clocks_of(qs.exclude(pk__in=plain.values("pk")), today)

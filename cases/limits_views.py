@@ -63,6 +63,12 @@ def _case(request: HttpRequest, pk: int) -> Case:
     return get_object_or_404(permissions.visible_cases(request.user).select_related("court", "division"), pk=pk)
 
 
+def _ledger_row(request: HttpRequest, model, pk: int):
+    """A period or an extension of a case the user may see (404 otherwise), with its case loaded."""
+    rows = model.objects.filter(case__in=permissions.visible_cases(request.user))
+    return get_object_or_404(rows.select_related("case__court", "case__division"), pk=pk)
+
+
 def _page(request, case, form, title, action, status=200) -> HttpResponse:
     context = {"case": case, "form": form, "title": title, "action": action}
     return render(request, "cases/limits/form_page.html", context, status=status)
@@ -101,12 +107,7 @@ def period_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def period_end(request: HttpRequest, period_pk: int) -> HttpResponse:
-    period = get_object_or_404(
-        ExcludedPeriod.objects.filter(case__in=permissions.visible_cases(request.user)).select_related(
-            "case__court", "case__division"
-        ),
-        pk=period_pk,
-    )
+    period = _ledger_row(request, ExcludedPeriod, period_pk)
     case = period.case
     if not permissions.can_record_periods(request.user, case):
         raise PermissionDenied
@@ -139,12 +140,7 @@ def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extension_decide(request: HttpRequest, extension_pk: int) -> HttpResponse:
-    extension = get_object_or_404(
-        Extension.objects.filter(case__in=permissions.visible_cases(request.user)).select_related(
-            "case__court", "case__division"
-        ),
-        pk=extension_pk,
-    )
+    extension = _ledger_row(request, Extension, extension_pk)
     case = extension.case
     user = request.user
     if not (permissions.can_decide_extension(user) or permissions.can_decide_extension(user, by_higher_court=True)):

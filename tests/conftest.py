@@ -49,3 +49,20 @@ def handler(division):
     from tests.factories import UserFactory
 
     return UserFactory(username="judge1", court=division.court, division=division, roles=["handler"])
+
+
+@pytest.fixture
+def wsgi_app(db):
+    """The real WSGI application, inside the test's transaction (for schemathesis): like Django's
+    test client, keep request signals from closing the test database connection."""
+    from django.core import signals
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)

@@ -12,26 +12,11 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import limits_services, services
 from cases.models import Case, ExcludedPeriod, Extension
+from tests.api.roles import EDITS_CIVIL_1_CASE, ROLES, SEES_CIVIL_1
 
 pytestmark = pytest.mark.django_db
 D = dt.date
 
-ROLES = [
-    None,
-    "clerk",
-    "handler",
-    "other_handler",
-    "head",
-    "vice_president",
-    "president",
-    "tracking_officer",
-    "integration",
-    "admin",
-    "nobody",
-]
-COURT_WIDE = {"vice_president", "president", "tracking_officer", "integration", "admin"}
-SEES_CIVIL_1 = {"clerk", "handler", "head"} | COURT_WIDE
-EDITS_CIVIL_1_CASE = {"clerk", "handler", "head", "integration", "admin"}
 DECIDES = {"president", "integration", "admin"}
 _numbers = itertools.count(700)
 FILED = D(2026, 9, 1)

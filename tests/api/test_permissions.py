@@ -6,24 +6,10 @@ import datetime as dt
 
 import pytest
 
+from tests.api.roles import EDITS_CIVIL_1_CASE, ROLES, SEES_CIVIL_1
+
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    None,
-    "clerk",
-    "handler",
-    "other_handler",
-    "head",
-    "vice_president",
-    "president",
-    "tracking_officer",
-    "integration",
-    "admin",
-    "nobody",
-]
-COURT_WIDE = {"vice_president", "president", "tracking_officer", "integration", "admin"}
-SEES_CIVIL_1 = {"clerk", "handler", "head"} | COURT_WIDE
-EDITS_CIVIL_1_CASE = {"clerk", "handler", "head", "integration", "admin"}
 REGISTERS = {"clerk", "integration", "admin"}
 ORGANISATION = {"integration", "admin"}
 

@@ -100,23 +100,6 @@ MAX_EXAMPLES = 5  # per operation and mode: about 250 requests, under a minute
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture
-def wsgi_app(seeded):
-    """The real WSGI application, inside the test's transaction: like Django's test client,
-    keep request signals from closing the test database connection."""
-    from django.core import signals
-    from django.core.wsgi import get_wsgi_application
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-
-
 @pytest.mark.slow
 def test_schemathesis_no_server_errors_and_answers_match_the_schema(seeded, wsgi_app):
     """Every operation, valid and invalid generated input: no 5xx, every answer in the schema."""

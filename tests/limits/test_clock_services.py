@@ -342,3 +342,15 @@ def test_recompute_all_clocks_after_a_rule_edit(register, clerk):
     assert limits_services.recompute_all_clocks(today=D(2026, 11, 27)) == 2
     assert Case.objects.get(pk=plain.pk).deadline == D(2024, 10, 15)
     assert Case.objects.get(pk=ledger.pk).deadline == D(2024, 10, 25)
+
+
+def test_recompute_clocks_of_a_queryset_chunk_by_chunk(register, clerk):
+    from cases.models import LimitRule
+
+    cases = [register("民初", D(2024, 3, 15)) for _ in range(3)]
+    for case in cases:
+        limits_services.record_period(clerk, case, reason_code="appraisal", start=D(2024, 4, 1), end=D(2024, 4, 10))
+    LimitRule.objects.filter(name="民事一审普通程序").update(base_length=7)
+    # Chunks of 2 over 3 cases: one full chunk, then the rest.
+    assert limits_services.recompute_clocks_of(Case.objects.all(), D(2026, 11, 27), chunk=2) == 3
+    assert set(Case.objects.values_list("deadline", flat=True)) == {D(2024, 10, 25)}

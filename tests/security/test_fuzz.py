@@ -57,21 +57,6 @@ def court_people(court):
     return {"clerk": clerk, "judge": judge, "a": a, "b": b}
 
 
-@pytest.fixture
-def wsgi_app(court_people):
-    from django.core import signals
-    from django.core.wsgi import get_wsgi_application
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
-
-
 def test_api_writes_never_fail_and_rejections_change_nothing(court_people, wsgi_app):
     api_schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     token, _ = Token.objects.get_or_create(user=court_people["clerk"])
