@@ -13,5 +13,5 @@ format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 
 messages:  ## refresh and compile the translations
-	.venv/bin/python manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=var
-	.venv/bin/python manage.py compilemessages --ignore=.venv
+	DEBUG=1 .venv/bin/python manage.py makemessages -l en -l zh_Hans --ignore=.venv --ignore=var
+	DEBUG=1 .venv/bin/python manage.py compilemessages --ignore=.venv

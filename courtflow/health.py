@@ -1,7 +1,8 @@
-"""/healthz: database, broker and the last runs of the jobs, for monitoring.
+"""/healthz: database, broker, workers and the last runs of the jobs, for monitoring.
 
-200 when the database answers; the body says what else is wrong (broker unreachable,
-a job overdue), so a monitor can alert on it without the web being taken out of service.
+200 when the database answers; the body says what else is wrong (broker unreachable, no worker
+answering, a job overdue) with status "degraded", so a monitor can alert on it without the web
+being taken out of service. docs/operations.md explains each part.
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ def _broker() -> dict:
         return {"ok": False, "transport": "redis", "error": exc.__class__.__name__}
 
 
+# How long /healthz waits for workers to answer a ping through the broker. A worker busy with a
+# long task still answers: its main process handles control messages, the pool runs the task.
+WORKER_PING_TIMEOUT = 1.0
+
+
+def _worker(broker_ok: bool) -> dict:
+    if not broker_ok:
+        return {"ok": False, "workers": 0}
+    from courtflow.celery import app
+
+    try:
+        replies = app.control.ping(timeout=WORKER_PING_TIMEOUT)
+    except Exception as exc:
+        return {"ok": False, "workers": 0, "error": exc.__class__.__name__}
+    return {"ok": bool(replies), "workers": len(replies)}
+
+
 def _jobs() -> dict:
     from alerts.models import Job, JobRun
 
@@ -60,7 +78,14 @@ def _jobs() -> dict:
 @require_GET
 def healthz(request):
     database = _database()
-    body = {"status": "ok", "time": timezone.localtime().isoformat(), "database": database, "broker": _broker()}
+    broker = _broker()
+    body = {
+        "status": "ok",
+        "time": timezone.localtime().isoformat(),
+        "database": database,
+        "broker": broker,
+        "worker": _worker(broker["ok"]),
+    }
     if not database["ok"]:
         body["status"] = "unavailable"
         return JsonResponse(body, status=503)
@@ -70,7 +95,7 @@ def healthz(request):
         body["jobs"] = {"error": exc.__class__.__name__}
     today = timezone.localdate()
     daily = body["jobs"].get("track_daily") if isinstance(body["jobs"], dict) else None
-    if not body["broker"]["ok"]:
+    if not body["broker"]["ok"] or not body["worker"]["ok"]:
         body["status"] = "degraded"
     if daily and daily.get("as_of") and dt.date.fromisoformat(daily["as_of"]) < today - dt.timedelta(days=1):
         body["status"] = "degraded"

@@ -191,7 +191,9 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Collected static files belong to the installed code, not to the data: the image collects them
+# outside COURTFLOW_VAR_DIR, whose volume would otherwise keep an old release's files.
+STATIC_ROOT = Path(env.str("COURTFLOW_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"

@@ -30,6 +30,7 @@ from cases.models import Case
 from cases.permissions import visible_cases
 
 from . import exports, selectors, services
+from .fonts import CJKFontMissing
 from .models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus
 from .periods import Period
 
@@ -335,6 +336,13 @@ class PublishingConflict(exceptions.APIException):
     default_code = "publishing"
 
 
+class PdfUnavailable(exceptions.APIException):
+    """The server cannot render PDFs now (no CJK font installed): the other formats still work."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "pdf_unavailable"
+
+
 # --- viewset --------------------------------------------------------------------------------
 
 
@@ -477,7 +485,10 @@ class BulletinViewSet(
                 filename=exports.filename(bulletin, "pdf"),
                 content_type=exports.PDF_CONTENT_TYPE,
             )
-        pdf = exports.bulletin_pdf(bulletin, language=get_language())
+        try:
+            pdf = exports.bulletin_pdf(bulletin, language=get_language())
+        except CJKFontMissing as exc:
+            raise PdfUnavailable({"format": [str(exc)]}) from exc
         return _attachment(HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE), bulletin, "pdf")
 
 

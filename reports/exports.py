@@ -3,8 +3,9 @@ and PDF, and a weekly dispatch list as XLSX.
 
 Big bulletins stay bounded in memory: items are read with `.iterator()` in chunks, CSV is
 yielded line by line (for a StreamingHttpResponse), XLSX is written by openpyxl's write-only
-mode (rows go to a temporary file as they come). The PDF is rendered by WeasyPrint with the
-WenQuanYi Micro Hei font, so Chinese glyphs are embedded rather than drawn as boxes.
+mode (rows go to a temporary file as they come). The PDF is rendered by WeasyPrint with an
+installed CJK font (WenQuanYi Micro Hei or Noto Sans CJK), so Chinese glyphs are embedded rather than
+drawn as boxes; with none installed, rendering refuses (reports/fonts.py).
 
 Spreadsheet cells that start with =, +, - or @ (or a tab/carriage return) are prefixed with a
 quote: a party's name typed as "=HYPERLINK(…)" must stay text when a clerk opens the file.
@@ -31,6 +32,7 @@ from alerts.models import DispatchList, PlanReason, PlanStatus
 from cases.ageing import Level
 
 from . import selectors
+from .fonts import require_cjk_font
 from .models import Bulletin, BulletinFigure, FigureScope
 
 CHUNK = 2000
@@ -406,6 +408,7 @@ def bulletin_pdf(bulletin: Bulletin, *, language: str | None = None, chunk_rows:
     Memory stays bounded by one part. A published bulletin's stored PDF (`bulletin.pdf`, with
     `pdf_sha256`) is the document of record; this function renders afresh.
     """
+    require_cjk_font()  # never a PDF of empty boxes (and before WeasyPrint's fonts are loaded)
     from pypdf import PdfReader, PdfWriter  # heavy imports, only where a PDF is made
     from weasyprint import HTML
 

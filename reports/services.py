@@ -46,6 +46,7 @@ from cases import ageing, limits, permissions
 from cases.history import record_bulk
 from cases.models import Case, Court, Division, User
 
+from .fonts import CJKFontMissing
 from .models import (
     BAND_FIELDS,
     Bulletin,
@@ -524,6 +525,9 @@ def _publishing_failed(pk: int, exc: BaseException) -> None:
     is published (a second attempt refused) is left alone."""
     if isinstance(exc, ValidationError):
         error = "; ".join(exc.messages)
+    elif isinstance(exc, CJKFontMissing):
+        log.error("publishing bulletin %s failed: %s", pk, exc)
+        error = str(exc)
     else:
         log.exception("publishing bulletin %s failed", pk)
         error = f"{type(exc).__name__}: {exc}"

@@ -30,6 +30,7 @@ from cases.roles import Role
 from cases.views import paginate, query_without_page
 
 from . import exports, selectors, services
+from .fonts import CJKFontMissing
 from .models import Bulletin, BulletinStatus
 from .periods import Period
 
@@ -292,7 +293,11 @@ def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
                 filename=exports.filename(bulletin, "pdf"),
                 content_type=exports.PDF_CONTENT_TYPE,
             )
-        pdf = exports.bulletin_pdf(bulletin, language=get_language())
+        try:
+            pdf = exports.bulletin_pdf(bulletin, language=get_language())
+        except CJKFontMissing as exc:
+            messages.error(request, str(exc))
+            return redirect("reports:bulletin", pk=bulletin.pk)
         response = HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE)
     elif fmt == "xlsx":
         response = HttpResponse(exports.bulletin_xlsx(bulletin), content_type=exports.XLSX_CONTENT_TYPE)

@@ -6,6 +6,19 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/setup-env.sh" requirements.txt
 cd "$ROOT"
 export DEBUG="${DEBUG:-1}"
+# Bulletin PDFs need a font that draws Chinese (without one, rendering refuses rather than print boxes).
+if ! python -c "import sys; from reports.fonts import cjk_font_families; sys.exit(not cjk_font_families())"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "No Chinese font found: installing fonts-wqy-microhei for the bulletin PDFs."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+  else
+    echo "CourtFlow needs a font that draws Chinese for its bulletin PDFs, and none is installed." >&2
+    echo "Install one, then run 'make run' again. On Debian or Ubuntu:" >&2
+    echo "    sudo apt-get install fonts-noto-cjk      (or fonts-wqy-microhei)" >&2
+    exit 1
+  fi
+fi
 PORT="${PORT:-8000}"
 DEMO_CASES="${DEMO_CASES:-30000}"
 python manage.py migrate --no-input -v0
