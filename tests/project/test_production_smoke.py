@@ -181,7 +181,11 @@ class Service:
 
     def alive(self) -> None:
         code = self.process.poll()
-        assert code is None, f"{self.name} exited with {code}:\n{self.output()}"
+        if code is not None:
+            output = self.output()
+            errors = re.findall(r"^\w*(?:Error|Exception)\b.*$", output, re.M)
+            cause = f" ({errors[-1]})" if errors else ""
+            pytest.fail(f"{self.name} exited with {code}{cause}:\n{output}")
 
 
 @dataclass
