@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("COURTFLOW_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -205,6 +206,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Source maps (14 MB of the API docs' bundles) are for developers' tools, not browsers' page loads:
+# not worth compressing twice over at every image build.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # The import page keeps an uploaded file between its preview and its import; the daily cleanup
 # (cases.import_uploads) deletes those older than this, previews nobody imported or cancelled.
