@@ -123,7 +123,19 @@ def test_extension_requested_and_decided_in_the_future_is_refused(api, case):
     assert Case.objects.get(pk=case.pk).deadline > before
 
 
-@pytest.mark.parametrize("spelling", ["2026-9-1", "２０２６-０９-０１", "20260901", "2026-W36-2", "2026-09-01T00:00"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "2026-9-1",
+        "2026-09-1",
+        "２０２６-０９-０１",
+        "20260901",
+        "2026-W36-2",
+        "2026-09-01T00:00",
+        " 2026-09-01",
+        20260901,
+    ],
+)
 def test_dates_are_four_digit_iso_only(api, org, case, spelling):
     client = api("clerk")
     message = refused(client.post(f"/api/v1/cases/{case.pk}/suspend/", {"on": spelling}, format="json"), "on")
