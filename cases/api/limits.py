@@ -57,14 +57,14 @@ class ExcludedPeriodSerializer(serializers.Serializer):
         "jurisdiction_objection, suspension (中止), settlement (civil cases only), deferred_enforcement, auction.",
     )
     start = IsoDateField(
-        help_text="First day not counted (YYYY-MM-DD), not before the filing date. Periods of the same kind "
-        "may not overlap."
+        help_text="First day not counted (YYYY-MM-DD), not before the filing date, not after today. Periods of the "
+        "same kind may not overlap."
     )
     end = IsoDateField(
         required=False,
         allow_null=True,
-        help_text="Last day not counted (YYYY-MM-DD), not before start; null while the period runs (a running "
-        "period counts up to the as-of date). Required for a closed case.",
+        help_text="Last day not counted (YYYY-MM-DD), not before start, not after today; null while the period "
+        "runs (a running period counts up to the as-of date). Required for a closed case.",
     )
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Explanation (reasons without text are flagged)."
@@ -102,7 +102,7 @@ class ExcludedPeriodChangeSerializer(ExcludedPeriodSerializer):
 
 
 class EndPeriodSerializer(serializers.Serializer):
-    end = IsoDateField(help_text="Last day not counted (YYYY-MM-DD), not before the period's start.")
+    end = IsoDateField(help_text="Last day not counted (YYYY-MM-DD), not before the period's start, not after today.")
 
 
 class ExtensionSerializer(serializers.Serializer):
@@ -121,7 +121,9 @@ class ExtensionSerializer(serializers.Serializer):
     )
     reason = serializers.CharField(help_text="Why the extension is needed (required).")
     requested_on = IsoDateField(
-        required=False, help_text="Date of the request (YYYY-MM-DD); default today in Asia/Shanghai."
+        required=False,
+        help_text="Date of the request (YYYY-MM-DD), not before filing, not after today; default today in "
+        "Asia/Shanghai.",
     )
     document_ref = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200, help_text="Reference of the request document."
@@ -149,7 +151,8 @@ class DecisionSerializer(serializers.Serializer):
         "president).",
     )
     decided_on = IsoDateField(
-        required=False, help_text="Date of the decision (YYYY-MM-DD), not before the request; default today."
+        required=False,
+        help_text="Date of the decision (YYYY-MM-DD), not before the request, not after today; default today.",
     )
     document_ref = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200, help_text="Reference of the decision document."

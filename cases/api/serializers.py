@@ -167,10 +167,12 @@ class CaseSerializer(serializers.Serializer):
     parties = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="Summary of the parties, e.g. 张三诉李四."
     )
-    filed_on = IsoDateField(help_text="Filing date (立案日期), YYYY-MM-DD; not in the future.")
+    filed_on = IsoDateField(help_text="Filing date (立案日期), YYYY-MM-DD; not before 1949-10-01, not after today.")
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, help_text=STATUS_HELP)
     closed_on = IsoDateField(
-        required=False, allow_null=True, help_text="Closing date (结案日期), only for a closed case."
+        required=False,
+        allow_null=True,
+        help_text="Closing date (结案日期), only for a closed case; not before filing, not after today.",
     )
     closure_method = serializers.ChoiceField(
         choices=ClosureMethod.choices,
@@ -279,7 +281,10 @@ class NoteSerializer(serializers.Serializer):
 
 class DatedNoteSerializer(NoteSerializer):
     on = IsoDateField(
-        required=False, allow_null=True, help_text="Date the change took effect (YYYY-MM-DD), default today."
+        required=False,
+        allow_null=True,
+        help_text="Date the change took effect (YYYY-MM-DD), default today; not before the filing date (resume: not "
+        "before the suspension began; suspend: after the previous suspension ended), not after today.",
     )
 
 
