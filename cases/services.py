@@ -459,19 +459,21 @@ def _check_effective_on(
     """The day a change took effect (`on` of the actions) is a date that happened: not before
     the filing date, not after today. A suspension starts after the last day of any earlier
     one; a resumption is not before the start of the suspension it ends (one query)."""
-    moving = {
-        change.case.pk: change
-        for change in batch
-        if "status" in change.real and CaseStatus.SUSPENDED in (change.before_status, change.case.status)
+    status_changes = [change for change in batch if "status" in change.real]
+    suspending = {c.case.pk for c in status_changes if c.case.status == CaseStatus.SUSPENDED}
+    resuming = {
+        c.case.pk
+        for c in status_changes
+        if c.before_status == CaseStatus.SUSPENDED and c.case.status == CaseStatus.OPEN
     }
-    suspensions = limits_services.suspension_bounds(list(moving)) if moving else {}
+    suspensions = limits_services.suspension_bounds(list(suspending | resuming)) if suspending | resuming else {}
     for change in batch:
         case = change.case
         since = [dates.not_before_filing(case.filed_on)]
         running_start, last_end = suspensions.get(case.pk, (None, None))
-        if case.pk in moving and case.status == CaseStatus.SUSPENDED and last_end is not None:
+        if case.pk in suspending and last_end is not None:
             since.append(dates.after_previous_suspension(last_end))
-        if case.pk in moving and change.before_status == CaseStatus.SUSPENDED and running_start is not None:
+        if case.pk in resuming and running_start is not None:
             since.append(dates.not_before_suspension(running_start))
         error = dates.happened(effective_on, since=since, today=today)
         if error:
