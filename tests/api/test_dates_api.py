@@ -157,3 +157,39 @@ def test_bulk_rows_get_the_same_bounds(api, org, case):
     assert [r["result"] for r in report["results"]] == ["error", "error"]
     assert "filed_on" in report["results"][0]["errors"]
     assert "closed_on" in report["results"][1]["errors"]
+
+
+def test_plan_dates_are_after_today_and_within_the_horizon(api, org, today):
+    old = services.register_case(
+        org["clerk"],
+        case_number=f"（2026）{org['court'].code}民初{next(_numbers)}号",
+        filed_on=D(2026, 3, 2),
+        division=org["division"],
+        handler=org["handler"],
+        today=today,
+    )
+    body = {"case": old.pk, "reason": "appraisal", "steps": "催促鉴定机构"}
+    client = api("handler")
+    for day in ("9999-12-31", "2029-11-28", "2026-11-27"):
+        messages = refused(
+            client.post("/api/v1/plans/", {**body, "expected_close_on": day}, format="json"), "expected_close_on"
+        )
+        assert any("2029-11-27" in m or "2026-11-27" in m for m in messages), messages
+    refused(
+        client.post("/api/v1/plans/", {**body, "expected_close_on": "2027-1-1"}, format="json"), "expected_close_on"
+    )
+    assert client.post("/api/v1/plans/", {**body, "expected_close_on": "2029-11-27"}, format="json").status_code == 201
+
+
+def test_an_acting_head_period_ends_within_the_horizon(api, org, today):
+    client = api("integration")
+    url = f"/api/v1/divisions/{org['division'].code}/"
+    refused(
+        client.patch(url, {"acting_from": "2026-12-01", "acting_until": "9999-12-31"}, format="json"), "acting_until"
+    )
+    refused(
+        client.patch(url, {"acting_from": "0001-01-01", "acting_until": "2026-12-31"}, format="json"), "acting_from"
+    )
+    refused(client.patch(url, {"acting_from": "2026-12-1"}, format="json"), "acting_from")
+    ok = client.patch(url, {"acting_from": "2026-12-01", "acting_until": "2029-11-27"}, format="json")
+    assert ok.status_code == 200, ok.json()
