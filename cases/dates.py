@@ -131,8 +131,9 @@ def not_before_suspension(start: dt.date) -> Bound:
 
 
 def after_previous_suspension(last_day: dt.date) -> Bound:
+    # (A last day of 9999-12-31, written before this policy, must not overflow.)
     return Bound(
-        last_day + dt.timedelta(days=1),
+        last_day + dt.timedelta(days=1) if last_day < dt.date.max else last_day,
         _("The previous suspension ran until %(end)s: the earliest day is %(date)s."),
         {"end": last_day.isoformat()},
     )
