@@ -350,3 +350,8 @@ def test_resuming_a_case_whose_suspension_began_after_the_awaited_case_closed(db
         people["clerk"], Case.objects.get(pk=awaited.pk), closed_on=D(2026, 10, 1), closure_method="judgment", note=""
     )
     assert Case.objects.get(pk=waiting.pk).status == CaseStatus.OPEN
+
+
+def test_bounds_from_dates_written_before_the_policy_do_not_overflow():
+    """Data saved before this policy may hold 9999-12-31; building a bound from it must not fail."""
+    assert dates.happened(TODAY, since=dates.after_previous_suspension(D.max), today=TODAY) is not None
