@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases import case_numbers
-from cases.api.common import CappedPageNumberPagination, StrictQueryParamsMixin
+from cases.api.common import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
 from cases.api.filters import StrictDateFilter, UpdatedSinceFilter
 from cases.permissions import visible_cases, visible_divisions
 
@@ -109,6 +109,9 @@ class PlanSerializer(serializers.ModelSerializer):
     submit = serializers.BooleanField(
         write_only=True, default=True, help_text="Submit for review at once (default); false keeps a draft."
     )
+    expected_close_on = IsoDateField(
+        help_text="Expected closing date (YYYY-MM-DD): after today, at most 36 months (PLAN_HORIZON_MONTHS) ahead."
+    )
 
     class Meta:
         model = ClearancePlan
@@ -137,7 +140,6 @@ class PlanSerializer(serializers.ModelSerializer):
             "version": {"help_text": "Version number within the case, from 1."},
             "reason": {"help_text": "Why the case is not closed: " + ", ".join(PlanReason.values) + "."},
             "reason_text": {"help_text": "Details of the reason; required when the reason is other."},
-            "expected_close_on": {"help_text": "Expected closing date (YYYY-MM-DD)."},
             "steps": {"help_text": "The plan to close the case."},
             "status": {"help_text": "draft, submitted, approved or returned."},
             "created_at": {"help_text": "When the version was started."},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import DateInput
+from cases.forms import IsoDateField
 
 from .models import PlanReason
 
@@ -15,7 +15,7 @@ class PlanForm(forms.Form):
     reason_text = forms.CharField(
         label=_("Reason details"), required=False, max_length=500, help_text=_("Required when the reason is Other.")
     )
-    expected_close_on = forms.DateField(label=_("Expected closing date"), widget=DateInput())
+    expected_close_on = IsoDateField(label=_("Expected closing date"))
     steps = forms.CharField(label=_("Steps to close"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
@@ -30,7 +30,7 @@ class ReviewForm(forms.Form):
 
 class RunJobForm(forms.Form):
     job = forms.ChoiceField(label=_("Job"), choices=[])
-    as_of = forms.DateField(label=_("For the date"), widget=DateInput())
+    as_of = IsoDateField(label=_("For the date"))
     now = forms.BooleanField(
         label=_("Run it now and wait for the result"),
         required=False,
@@ -45,4 +45,4 @@ class RunJobForm(forms.Form):
 class UrgingAnswerForm(forms.Form):
     # Required by the service, which checks the answer and the date together.
     answer = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    new_expected_on = forms.DateField(label=_("New expected closing date"), required=False, widget=DateInput())
+    new_expected_on = IsoDateField(label=_("New expected closing date"), required=False)

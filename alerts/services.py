@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases import permissions
+from cases import dates, permissions
 from cases.ageing import open_on_q
 from cases.models import Case, User
 
@@ -72,8 +72,8 @@ def _validate_plan_fields(
         errors["expected_close_on"] = [_("Enter the expected closing date.")]
     elif not isinstance(expected_close_on, dt.date):
         errors["expected_close_on"] = [_("Enter a valid date.")]
-    elif expected_close_on <= today:
-        errors["expected_close_on"] = [_("The expected closing date must be in the future.")]
+    elif error := dates.planned(expected_close_on, today=today):
+        errors["expected_close_on"] = [error]
     if not steps.strip():
         errors["steps"] = [_("Say what will be done to close the case.")]
     if errors:
@@ -234,8 +234,10 @@ def answer_urging(
     errors: dict[str, list[str]] = {}
     if not answer.strip():
         errors["answer"] = [_("Say what was done.")]
-    if new_expected_on is not None and (not isinstance(new_expected_on, dt.date) or new_expected_on <= today):
-        errors["new_expected_on"] = [_("The new expected closing date must be in the future.")]
+    if new_expected_on is not None and not isinstance(new_expected_on, dt.date):
+        errors["new_expected_on"] = [_("Enter a valid date.")]
+    elif new_expected_on is not None and (error := dates.planned(new_expected_on, today=today)):
+        errors["new_expected_on"] = [error]
     if errors:
         raise ValidationError(errors)
     now = timezone.now()

@@ -10,10 +10,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ageing, case_numbers
+from . import ageing, case_numbers, dates
 from .case_numbers import CASE_TYPE_CHOICES, Category
 from .models import Case, CaseStatus, ClosureMethod, Division, Procedure, User
 from .roles import Role
@@ -24,6 +23,27 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class IsoDateField(forms.DateField):
+    """A date typed as YYYY-MM-DD only (cases.dates.parse_iso_date), what the browser's date
+    field sends: `2024-3-1`, full-width digits and the locale's other spellings are refused
+    with a message. Whether the date is allowed is the services' business (cases.dates)."""
+
+    widget = DateInput
+    default_error_messages = {"invalid": dates.ISO_MESSAGE}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dates.parse_iso_date(str(value).strip())
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -94,8 +114,8 @@ class CaseSearchForm(forms.Form):
     procedure = forms.ChoiceField(
         label=_("Procedure"), required=False, choices=[("", _("Any"))] + list(Procedure.choices)
     )
-    filed_after = forms.DateField(label=_("Filed from"), required=False, widget=DateInput())
-    filed_before = forms.DateField(label=_("Filed until"), required=False, widget=DateInput())
+    filed_after = IsoDateField(label=_("Filed from"), required=False)
+    filed_before = IsoDateField(label=_("Filed until"), required=False)
     mine = forms.BooleanField(label=_("Only my cases"), required=False)
     sort = forms.ChoiceField(
         label=_("Sort by"),
@@ -197,7 +217,7 @@ class CaseRegisterForm(forms.Form):
         max_length=60,
         help_text=_("For example （2024）黔0281民初1234号; half-width brackets are fine."),
     )
-    filed_on = forms.DateField(label=_("Filing date"), widget=DateInput())
+    filed_on = IsoDateField(label=_("Filing date"))
     procedure = forms.ChoiceField(
         label=_("Procedure"),
         required=False,
@@ -221,27 +241,21 @@ class CaseRegisterForm(forms.Form):
         self.fields["handler"].queryset = staff_with_role(Role.HANDLER, court_id)
         self.fields["clerk"].queryset = staff_with_role(Role.CLERK, court_id)
 
-    def clean_filed_on(self):
-        value = self.cleaned_data["filed_on"]
-        if value and value > timezone.localdate():
-            raise ValidationError(_("The filing date cannot be in the future."))
-        return value
-
 
 class SuspendForm(forms.Form):
-    on = forms.DateField(label=_("Suspended on"), widget=DateInput())
+    on = IsoDateField(label=_("Suspended on"))
     note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ResumeForm(forms.Form):
-    on = forms.DateField(label=_("Resumed on"), widget=DateInput())
+    on = IsoDateField(label=_("Resumed on"))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class TransferForm(forms.Form):
     division = forms.ModelChoiceField(label=_("New division"), required=False, queryset=Division.objects.none())
     handler = StaffChoiceField(label=_("New handler"), required=False, queryset=User.objects.none())
-    on = forms.DateField(label=_("Transferred on"), widget=DateInput())
+    on = IsoDateField(label=_("Transferred on"))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, court_id: int | None = None, **kwargs):
@@ -257,7 +271,7 @@ class TransferForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    closed_on = forms.DateField(label=_("Closing date"), widget=DateInput())
+    closed_on = IsoDateField(label=_("Closing date"))
     closure_method = forms.ChoiceField(label=_("Closure method"), choices=[("", "—")] + list(ClosureMethod.choices))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -304,8 +318,8 @@ class ReassignForm(forms.Form):
 class ActingHeadForm(forms.Form):
     division = forms.ModelChoiceField(label=_("Division"), queryset=Division.objects.none())
     acting_head = StaffChoiceField(label=_("Acting head"), required=False, queryset=User.objects.none())
-    acting_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    acting_until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    acting_from = IsoDateField(label=_("From"), required=False)
+    acting_until = IsoDateField(label=_("Until"), required=False)
 
     def __init__(self, *args, divisions: QuerySet[Division], **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import case_numbers, services
+from . import case_numbers, dates, services
 from .models import Case, CaseStatus, ClosureMethod, Court, Division, Procedure, User
 from .permissions import can_edit_case, can_register_cases
 
@@ -204,14 +204,6 @@ def _read_xlsx(file) -> list[list[Any]]:
 
 # --- converting values ----------------------------------------------------------------------
 
-_DATE_FORMS = [
-    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
-    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
-    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
-]
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
 
 class _Lookups:
     """Divisions and people named in a batch, fetched in one query each."""
@@ -238,24 +230,10 @@ class _Lookups:
 
 
 def _date(value: Any, source: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        if source == Source.API:
-            raise ValueError
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        raise ValueError
+    """A date value: strict YYYY-MM-DD from the API, a cell's spellings from a file (cases.dates)."""
     if source == Source.API:
-        if not _ISO.match(value):
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    text = value.strip().split(" ")[0]
-    for form in _DATE_FORMS:
-        match = form.match(text)
-        if match:
-            return dt.date(*(int(g) for g in match.groups()))
-    raise ValueError
+        return dates.parse_iso_date(value)
+    return dates.parse_spreadsheet_date(value)
 
 
 def _choice(value: Any, choices: Iterable[str], labels: Mapping[str, str], source: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateInput
+from .forms import IsoDateField
 from .limits_models import ExclusionReason, LimitUnit
 
 TEXTAREA = {"rows": 3}
@@ -16,16 +16,14 @@ TEXTAREA = {"rows": 3}
 
 class PeriodForm(forms.Form):
     reason_code = forms.ChoiceField(label=_("Reason"), choices=ExclusionReason.choices)
-    start = forms.DateField(label=_("First day"), widget=DateInput())
-    end = forms.DateField(
-        label=_("Last day"), required=False, widget=DateInput(), help_text=_("Leave empty while the period runs.")
-    )
+    start = IsoDateField(label=_("First day"))
+    end = IsoDateField(label=_("Last day"), required=False, help_text=_("Leave empty while the period runs."))
     reason = forms.CharField(label=_("Explanation"), required=False, widget=forms.Textarea(attrs=TEXTAREA))
     document_ref = forms.CharField(label=_("Document reference"), required=False, max_length=200)
 
 
 class EndPeriodForm(forms.Form):
-    end = forms.DateField(label=_("Last day"), widget=DateInput())
+    end = IsoDateField(label=_("Last day"))
 
 
 class ExtensionRequestForm(forms.Form):
@@ -42,5 +40,5 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     by_higher_court = forms.BooleanField(label=_("Decided by a higher court (recorded here)"), required=False)
-    decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
+    decided_on = IsoDateField(label=_("Decided on"))
     document_ref = forms.CharField(label=_("Document reference"), required=False, max_length=200)

@@ -17,12 +17,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, DateField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import limits
+from . import dates, limits
 from .calendar import working_calendar
 from .history import record_bulk
 from .models import (
@@ -358,6 +358,18 @@ def _end_running(cases: list[Case], *, last_day: dt.date | None, only_suspension
     running.update(end=last)
 
 
+def suspension_bounds(case_ids: list[int]) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    """{case id: (first day of its running suspension, last day of its latest ended one)}, in
+    one query: what the day of a resumption or a new suspension is checked against."""
+    rows = (
+        ExcludedPeriod.objects.filter(case_id__in=case_ids, reason_code=ExclusionReason.SUSPENSION)
+        .values("case_id")
+        .annotate(running=Max("start", filter=Q(end__isnull=True)), last_end=Max("end"))
+        .values_list("case_id", "running", "last_end")
+    )
+    return {case_id: (running, last_end) for case_id, running, last_end in rows}
+
+
 def resume_waiting_cases(actor: User | None, closed: Case) -> list[Case]:
     """Resume suspended cases waiting for `closed` once nothing else they wait for is open.
 
@@ -373,9 +385,14 @@ def resume_waiting_cases(actor: User | None, closed: Case) -> list[Case]:
         case=OuterRef("pk"), kind=CaseLinkKind.WAITS_FOR, target__closed_on__isnull=True
     ).exclude(target=closed)
     resumed = []
-    for case in waiting.distinct().exclude(Exists(still_waiting)).select_related("court"):
+    cases = list(waiting.distinct().exclude(Exists(still_waiting)).select_related("court"))
+    suspended_since = suspension_bounds([case.pk for case in cases])
+    for case in cases:
         note = _("Resumed: the awaited case %(number)s was closed.") % {"number": closed.case_number}
-        resume_case(actor, case, on=closed.closed_on, note=note)
+        # Not before its own suspension began (a suspension that began after the awaited case
+        # closed excluded nothing).
+        start = suspended_since.get(case.pk, (None, None))[0]
+        resume_case(actor, case, on=max(closed.closed_on, start or closed.closed_on), note=note)
         resumed.append(case)
     return resumed
 
@@ -383,19 +400,23 @@ def resume_waiting_cases(actor: User | None, closed: Case) -> list[Case]:
 # --- excluded periods ------------------------------------------------------------------------
 
 
-def _validate_period(period: ExcludedPeriod) -> None:
+def _validate_period(period: ExcludedPeriod, today: dt.date) -> None:
+    """A period's days happened (cases.dates): its first day is not before the filing date,
+    its last day not before its first day nor after the closing date, neither after today.
+    Periods planned ahead are not recorded: a running period is ended on its last day."""
     errors: dict[str, list[str]] = {}
     case = period.case
     if period.reason_code not in ExclusionReason.values:
         errors.setdefault("reason_code", []).append(_("Unknown reason."))
     if period.start is None:
         errors.setdefault("start", []).append(_("Enter the first day."))
-    elif period.start < case.filed_on:
-        errors.setdefault("start", []).append(_("An excluded period cannot start before the filing date."))
-    if period.start and period.end and period.end < period.start:
-        errors.setdefault("end", []).append(_("The last day cannot be before the first day."))
-    if case.closed_on and period.end and period.end > case.closed_on:
-        errors.setdefault("end", []).append(_("The last day cannot be after the closing date."))
+    elif error := dates.happened(period.start, since=dates.not_before_filing(case.filed_on), today=today):
+        errors.setdefault("start", []).append(error)
+    if period.end is not None:
+        since = [dates.not_before_first_day(period.start)] if period.start else [dates.not_before_filing(case.filed_on)]
+        until = [dates.not_after_closing(case.closed_on)] if case.closed_on else []
+        if error := dates.happened(period.end, since=since, today=today, until=until):
+            errors.setdefault("end", []).append(error)
     if case.closed_on and period.end is None:
         errors.setdefault("end", []).append(_("A closed case has no running period: enter the last day."))
     if period.reason_code == ExclusionReason.SETTLEMENT and case.category != "civil":
@@ -427,8 +448,10 @@ def record_period(
     reason: str = "",
     document_ref: str = "",
     awaited_case: Case | None = None,
+    today: dt.date | None = None,
 ) -> ExcludedPeriod:
     """Record a period not counted in the time limit; the deadline moves at once."""
+    today = today or dates.today()
     case = Case.objects.select_for_update().get(pk=case.pk)
     period = ExcludedPeriod(
         case=case,
@@ -440,7 +463,7 @@ def record_period(
         awaited_case=awaited_case,
         recorded_by=actor,
     )
-    _validate_period(period)
+    _validate_period(period, today)
     period.save()
     recompute_clock(case)
     return period
@@ -450,8 +473,11 @@ PERIOD_FIELDS = ("reason_code", "start", "end", "reason", "document_ref", "await
 
 
 @transaction.atomic
-def change_period(actor: User | None, period: ExcludedPeriod, changes: dict[str, Any]) -> ExcludedPeriod:
+def change_period(
+    actor: User | None, period: ExcludedPeriod, changes: dict[str, Any], *, today: dt.date | None = None
+) -> ExcludedPeriod:
     """Correct a period or end it (`{"end": day}`)."""
+    today = today or dates.today()
     unknown = set(changes) - set(PERIOD_FIELDS)
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
@@ -460,14 +486,16 @@ def change_period(actor: User | None, period: ExcludedPeriod, changes: dict[str,
     period.case = case
     for name, value in changes.items():
         setattr(period, name, value)
-    _validate_period(period)
+    _validate_period(period, today)
     period.save()
     recompute_clock(case)
     return period
 
 
-def end_period(actor: User | None, period: ExcludedPeriod, last_day: dt.date) -> ExcludedPeriod:
-    return change_period(actor, period, {"end": last_day})
+def end_period(
+    actor: User | None, period: ExcludedPeriod, last_day: dt.date, *, today: dt.date | None = None
+) -> ExcludedPeriod:
+    return change_period(actor, period, {"end": last_day}, today=today)
 
 
 @transaction.atomic
@@ -477,9 +505,15 @@ def delete_period(actor: User | None, period: ExcludedPeriod) -> None:
     recompute_clock(case)
 
 
-def review_period(actor: User | None, period: ExcludedPeriod, on: dt.date | None = None) -> ExcludedPeriod:
+def review_period(
+    actor: User | None, period: ExcludedPeriod, on: dt.date | None = None, *, today: dt.date | None = None
+) -> ExcludedPeriod:
     """Record that a running suspension was reviewed (resets the stale-suspension check)."""
-    period.reviewed_on = on or timezone.localdate()
+    today = today or dates.today()
+    on = on or today
+    if error := dates.happened(on, since=dates.not_before_first_day(period.start), today=today):
+        raise ValidationError({"on": [error]})
+    period.reviewed_on = on
     ExcludedPeriod.objects.filter(pk=period.pk).update(reviewed_on=period.reviewed_on)
     return period
 
@@ -503,13 +537,17 @@ def request_extension(
     reason: str,
     requested_on: dt.date | None = None,
     document_ref: str = "",
+    today: dt.date | None = None,
 ) -> Extension:
     """Request the next extension step. Beyond the step's legal maximum, on a closed case or
     with another request pending → ValidationError. Later than the rule's lead days before
     the deadline → recorded with `late_request`."""
-    requested_on = requested_on or timezone.localdate()
+    today = today or dates.today()
+    requested_on = requested_on or today
     case = Case.objects.select_for_update(of=("self",)).select_related("limit_rule").get(pk=case.pk)
     errors: dict[str, list[str]] = {}
+    if error := dates.happened(requested_on, since=dates.not_before_filing(case.filed_on), today=today):
+        errors["requested_on"] = [error]
     if case.status == CaseStatus.CLOSED:
         errors["case"] = [_("A closed case cannot be extended.")]
     if not (reason or "").strip():
@@ -567,9 +605,11 @@ def decide_extension(
     by_higher_court: bool = False,
     decided_on: dt.date | None = None,
     document_ref: str = "",
+    today: dt.date | None = None,
 ) -> Extension:
     """Approve or refuse a pending request; an approval moves the deadline at once."""
-    decided_on = decided_on or timezone.localdate()
+    today = today or dates.today()
+    decided_on = decided_on or today
     case = Case.objects.select_for_update(of=("self",)).select_related("limit_rule").get(pk=extension.case_id)
     extension = Extension.objects.select_related("case__limit_rule").get(pk=extension.pk)
     if extension.status != ExtensionStatus.REQUESTED:
@@ -582,8 +622,8 @@ def decide_extension(
     president_step = step is None or step.approver == Approver.PRESIDENT
     if actor is not None and not can_decide_extension(actor, by_higher_court=by_higher_court or not president_step):
         raise ValidationError({"decided_by": [_("Only the president decides this extension.")]})
-    if decided_on < extension.requested_on:
-        raise ValidationError({"decided_on": [_("The decision cannot be before the request.")]})
+    if error := dates.happened(decided_on, since=dates.not_before_request(extension.requested_on), today=today):
+        raise ValidationError({"decided_on": [error]})
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     extension.decided_by = actor
     extension.by_higher_court = by_higher_court

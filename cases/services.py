@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import case_numbers, limits_services
+from . import case_numbers, dates, limits_services
 from .history import record_bulk
 from .models import (
     Case,
@@ -123,8 +123,8 @@ def _validate(case: Case, today: dt.date, *, check_clashes: bool = True) -> None
             )
     if case.filed_on is None:
         add("filed_on", _("Enter the filing date."))
-    elif case.filed_on > today:
-        add("filed_on", _("The filing date cannot be in the future."))
+    elif error := dates.happened(case.filed_on, since=dates.earliest_filing(), today=today):
+        add("filed_on", error)
     elif number is not None and not (number.year - 1 <= case.filed_on.year <= number.year + 1):
         # A case is numbered in the year it is filed; allow the turn of the year.
         add(
@@ -141,10 +141,12 @@ def _validate(case: Case, today: dt.date, *, check_clashes: bool = True) -> None
     if case.status == CaseStatus.CLOSED:
         if case.closed_on is None:
             add("closed_on", _("A closed case needs its closing date."))
-        elif case.filed_on and case.closed_on < case.filed_on:
-            add("closed_on", _("The closing date cannot be before the filing date."))
-        elif case.closed_on > today:
-            add("closed_on", _("The closing date cannot be in the future."))
+        elif error := dates.happened(
+            case.closed_on,
+            since=dates.not_before_filing(case.filed_on) if case.filed_on else dates.earliest_filing(),
+            today=today,
+        ):
+            add("closed_on", error)
         if not case.closure_method:
             add("closure_method", _("A closed case needs its closure method."))
     else:
@@ -451,6 +453,33 @@ def _claim_unique_values(batch: list[_Change], refused: dict[int, ValidationErro
             held_external.add(case.external_id)
 
 
+def _check_effective_on(
+    batch: list[_Change], effective_on: dt.date, today: dt.date, refused: dict[int, ValidationError]
+) -> None:
+    """The day a change took effect (`on` of the actions) is a date that happened: not before
+    the filing date, not after today. A suspension starts after the last day of any earlier
+    one; a resumption is not before the start of the suspension it ends (one query)."""
+    status_changes = [change for change in batch if "status" in change.real]
+    suspending = {c.case.pk for c in status_changes if c.case.status == CaseStatus.SUSPENDED}
+    resuming = {
+        c.case.pk
+        for c in status_changes
+        if c.before_status == CaseStatus.SUSPENDED and c.case.status == CaseStatus.OPEN
+    }
+    suspensions = limits_services.suspension_bounds(list(suspending | resuming)) if suspending | resuming else {}
+    for change in batch:
+        case = change.case
+        since = [dates.not_before_filing(case.filed_on)]
+        running_start, last_end = suspensions.get(case.pk, (None, None))
+        if case.pk in suspending and last_end is not None:
+            since.append(dates.after_previous_suspension(last_end))
+        if case.pk in resuming and running_start is not None:
+            since.append(dates.not_before_suspension(running_start))
+        error = dates.happened(effective_on, since=since, today=today)
+        if error:
+            refused[case.pk] = ValidationError({"on": [error]})
+
+
 def change_case(
     actor: User | None,
     case: Case,
@@ -517,6 +546,9 @@ def change_cases(
         case.set_lines()
         batch.append(change)
     refused: dict[int, ValidationError] = {}
+    if effective_on is not None:
+        _check_effective_on(batch, effective_on, today, refused)
+        batch = [c for c in batch if c.case.pk not in refused]
     _claim_unique_values(batch, refused)
     outcomes.update(refused)
     batch = [c for c in batch if c.case.pk not in refused]
@@ -685,6 +717,21 @@ def reassign_cases(actor: User | None, cases, handler: User, note: str = "") -> 
     return sum(1 for outcome in outcomes if outcome)
 
 
+def acting_period_errors(
+    acting_from: dt.date | None, acting_until: dt.date | None, today: dt.date | None = None
+) -> dict[str, list[str]]:
+    """An acting head's period is a plan that may have begun already: from EARLIEST up to the
+    plan horizon (cases.dates). Also used by the divisions API, which writes divisions itself."""
+    today = today or dates.today()
+    errors = {}
+    for name, day in (("acting_from", acting_from), ("acting_until", acting_until)):
+        if day is not None:
+            error = dates.check(day, earliest=[dates.earliest_filing()], latest=[dates.not_after_horizon(today)])
+            if error:
+                errors[name] = [error]
+    return errors
+
+
 @transaction.atomic
 def set_acting_head(
     actor: User | None,
@@ -704,6 +751,8 @@ def set_acting_head(
             errors["acting_until"] = [_("Give the first and the last day of the period.")]
         elif acting_until < acting_from:
             errors["acting_until"] = [_("The end date is before the start date.")]
+        else:
+            errors.update(acting_period_errors(acting_from, acting_until))
     if errors:
         raise ValidationError(errors)
     division = Division.objects.select_for_update().get(pk=division.pk)

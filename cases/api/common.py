@@ -26,6 +26,8 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cases import dates
+
 # --- errors -------------------------------------------------------------------------------
 
 
@@ -403,6 +405,22 @@ class DivisionCodeField(serializers.SlugRelatedField):
 
         kwargs.setdefault("queryset", Division.objects.all())
         super().__init__(slug_field="code", **kwargs)
+
+
+class IsoDateField(serializers.DateField):
+    """A date sent as YYYY-MM-DD only (cases.dates.parse_iso_date): `2024-3-1`, full-width
+    digits, `20240301`, week dates and datetimes are refused with a message naming the field.
+    Whether the date is allowed is the services' business (cases.dates)."""
+
+    default_error_messages = {"invalid": dates.ISO_MESSAGE}
+
+    def to_internal_value(self, value):
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dates.parse_iso_date(value)
+        except ValueError:
+            self.fail("invalid")
 
 
 class FastIdentityUrlField(serializers.HyperlinkedIdentityField):

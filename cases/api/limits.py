@@ -26,7 +26,7 @@ from cases.limits_models import ExcludedPeriod, ExclusionReason, Extension, Exte
 from cases.models import Case
 from cases.permissions import can_decide_extension, can_record_periods, can_request_extension, visible_cases
 
-from .common import CappedPageNumberPagination, StrictQueryParamsMixin
+from .common import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -56,15 +56,15 @@ class ExcludedPeriodSerializer(serializers.Serializer):
         help_text="Why the period is not counted: public_notice (公告), appraisal (鉴定), audit_valuation, "
         "jurisdiction_objection, suspension (中止), settlement (civil cases only), deferred_enforcement, auction.",
     )
-    start = serializers.DateField(
-        help_text="First day not counted (YYYY-MM-DD), not before the filing date. Periods of the same kind "
-        "may not overlap."
+    start = IsoDateField(
+        help_text="First day not counted (YYYY-MM-DD), not before the filing date, not after today. Periods of the "
+        "same kind may not overlap."
     )
-    end = serializers.DateField(
+    end = IsoDateField(
         required=False,
         allow_null=True,
-        help_text="Last day not counted (YYYY-MM-DD), not before start; null while the period runs (a running "
-        "period counts up to the as-of date). Required for a closed case.",
+        help_text="Last day not counted (YYYY-MM-DD), not before start, not after today; null while the period "
+        "runs (a running period counts up to the as-of date). Required for a closed case.",
     )
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Explanation (reasons without text are flagged)."
@@ -102,7 +102,7 @@ class ExcludedPeriodChangeSerializer(ExcludedPeriodSerializer):
 
 
 class EndPeriodSerializer(serializers.Serializer):
-    end = serializers.DateField(help_text="Last day not counted (YYYY-MM-DD), not before the period's start.")
+    end = IsoDateField(help_text="Last day not counted (YYYY-MM-DD), not before the period's start, not after today.")
 
 
 class ExtensionSerializer(serializers.Serializer):
@@ -120,8 +120,10 @@ class ExtensionSerializer(serializers.Serializer):
         choices=LimitUnit.choices, default=LimitUnit.MONTHS, help_text="months (clipped to month ends) or days."
     )
     reason = serializers.CharField(help_text="Why the extension is needed (required).")
-    requested_on = serializers.DateField(
-        required=False, help_text="Date of the request (YYYY-MM-DD); default today in Asia/Shanghai."
+    requested_on = IsoDateField(
+        required=False,
+        help_text="Date of the request (YYYY-MM-DD), not before filing, not after today; default today in "
+        "Asia/Shanghai.",
     )
     document_ref = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200, help_text="Reference of the request document."
@@ -148,8 +150,9 @@ class DecisionSerializer(serializers.Serializer):
         help_text="Record a higher court's decision (steps the president may not decide; tracking officer or "
         "president).",
     )
-    decided_on = serializers.DateField(
-        required=False, help_text="Date of the decision (YYYY-MM-DD), not before the request; default today."
+    decided_on = IsoDateField(
+        required=False,
+        help_text="Date of the decision (YYYY-MM-DD), not before the request, not after today; default today.",
     )
     document_ref = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200, help_text="Reference of the decision document."

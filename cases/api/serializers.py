@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from cases import ageing, limits
+from cases import ageing, limits, services
 from cases.case_numbers import CASE_TYPE_CHOICES, Category, Stage
 from cases.models import Case, CaseEvent, CaseStatus, ClosureMethod, Division, DivisionKind, EventKind, Procedure, User
 from cases.roles import Role
 
-from .common import DivisionCodeField, FastIdentityUrlField, UsernameField
+from .common import DivisionCodeField, FastIdentityUrlField, IsoDateField, UsernameField
 
 # --- divisions and staff --------------------------------------------------------------------
 
@@ -32,6 +32,14 @@ class DivisionSerializer(serializers.ModelSerializer):
     )
     tracking_officer = UsernameField(
         required=False, allow_null=True, help_text="Username of the tracking officer (审管办专人) following it."
+    )
+    acting_from = IsoDateField(
+        required=False, allow_null=True, help_text="First day of the acting head's period (YYYY-MM-DD)."
+    )
+    acting_until = IsoDateField(
+        required=False,
+        allow_null=True,
+        help_text="Last day of the acting head's period (YYYY-MM-DD), at most 36 months (PLAN_HORIZON_MONTHS) ahead.",
     )
 
     class Meta:
@@ -56,8 +64,6 @@ class DivisionSerializer(serializers.ModelSerializer):
             "code": {"help_text": "Stable code used by integrations and in URLs, e.g. civil-1."},
             "name": {"help_text": "Name of the division, e.g. 民一庭."},
             "kind": {"help_text": "Kind of division: " + ", ".join(DivisionKind.values) + "."},
-            "acting_from": {"help_text": "First day of the acting head's period (YYYY-MM-DD)."},
-            "acting_until": {"help_text": "Last day of the acting head's period (YYYY-MM-DD)."},
             "sort_order": {"help_text": "Position of the division in lists and reports."},
         }
 
@@ -66,6 +72,9 @@ class DivisionSerializer(serializers.ModelSerializer):
         end = attrs.get("acting_until", getattr(self.instance, "acting_until", None))
         if start and end and end < start:
             raise serializers.ValidationError({"acting_until": [_("The end date cannot be before the start date.")]})
+        errors = services.acting_period_errors(attrs.get("acting_from"), attrs.get("acting_until"))
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -158,10 +167,12 @@ class CaseSerializer(serializers.Serializer):
     parties = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="Summary of the parties, e.g. 张三诉李四."
     )
-    filed_on = serializers.DateField(help_text="Filing date (立案日期), YYYY-MM-DD; not in the future.")
+    filed_on = IsoDateField(help_text="Filing date (立案日期), YYYY-MM-DD; not before 1949-10-01, not after today.")
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, help_text=STATUS_HELP)
-    closed_on = serializers.DateField(
-        required=False, allow_null=True, help_text="Closing date (结案日期), only for a closed case."
+    closed_on = IsoDateField(
+        required=False,
+        allow_null=True,
+        help_text="Closing date (结案日期), only for a closed case; not before filing, not after today.",
     )
     closure_method = serializers.ChoiceField(
         choices=ClosureMethod.choices,
@@ -269,13 +280,16 @@ class NoteSerializer(serializers.Serializer):
 
 
 class DatedNoteSerializer(NoteSerializer):
-    on = serializers.DateField(
-        required=False, allow_null=True, help_text="Date the change took effect (YYYY-MM-DD), default today."
+    on = IsoDateField(
+        required=False,
+        allow_null=True,
+        help_text="Date the change took effect (YYYY-MM-DD), default today; not before the filing date (resume: not "
+        "before the suspension began; suspend: after the previous suspension ended), not after today.",
     )
 
 
 class CloseSerializer(NoteSerializer):
-    closed_on = serializers.DateField(help_text="Closing date (YYYY-MM-DD), not before filing, not in the future.")
+    closed_on = IsoDateField(help_text="Closing date (YYYY-MM-DD), not before filing, not in the future.")
     closure_method = serializers.ChoiceField(choices=ClosureMethod.choices, help_text="Closure method (结案方式).")
 
 

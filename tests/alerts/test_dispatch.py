@@ -191,6 +191,20 @@ def test_only_the_handler_answers_an_urging_notice(org, week):
         assert "new_expected_on" in past.value.message_dict
 
 
+def test_the_new_expected_date_is_a_plan_within_the_horizon(org, week):
+    """The answer's new expected closing date is after today and at most 36 months ahead."""
+    build(MONDAY)
+    notice = UrgingNotice.objects.first()
+    with at(D(2024, 9, 24)):
+        for day in (D(9999, 12, 31), D(2027, 9, 25)):
+            with pytest.raises(ValidationError) as far:
+                answer_urging(org.handler, notice, answer="Done.", new_expected_on=day)
+            assert "2027-09-24" in far.value.message_dict["new_expected_on"][0]
+        assert answer_urging(org.handler, notice, answer="Done.", new_expected_on=D(2027, 9, 24)).new_expected_on == D(
+            2027, 9, 24
+        )
+
+
 def test_time_limit_alerts_put_no_case_on_the_list(org, week):
     """Dispatch lists follow the 6- and 15-month lines: a time-limit alert raised in the week
     (here on a case with nothing to say, and on one that crossed 6 months) changes nothing."""

@@ -1,0 +1,189 @@
+"""The one policy for dates that people and integrations enter (docs/API.md, "Dates").
+
+Spelling. A typed date -- a page's date field, an API field -- is an ISO 8601 calendar date
+with a four-digit year and two-digit month and day in ASCII digits: `2024-03-01`. Anything
+else (`2024-3-1`, full-width digits `２０２４-０３-０１`, `20240301`, week dates, a time) is
+refused with a message, not normalised: a browser's date field always sends this form, and an
+integration should learn that it sent something else rather than have it guessed.
+`parse_iso_date` is that parser; the forms' `cases.forms.IsoDateField` and the API's
+`cases.api.common.IsoDateField` both use it. Spreadsheet imports are the one place where
+other spellings people type in cells are normalised, explicitly: `parse_spreadsheet_date`.
+
+Bounds. Every write service checks its dates here (so pages, API, bulk upsert and file imports
+get the same answer). "Today" is the local date in the court's time zone (Asia/Shanghai,
+`timezone.localdate()`).
+
+* A date that records what happened -- filing, closing, the day a case was suspended, resumed,
+  transferred or changed procedure, an excluded period's first and last day, an extension's
+  request and decision -- lies between a lower bound (the filing date, or a later day the
+  record names: the start of the suspension being resumed, the request being decided …) and
+  today. A filing date itself is not before EARLIEST.
+* A date that is a plan -- a clearance plan's expected closing date, the new expected closing
+  date in an answer to an urging notice -- lies after today and no later than the horizon:
+  `PLAN_HORIZON_MONTHS` (default 36) months from today. An acting head's period lies between
+  EARLIEST and the horizon. (No better bound exists yet: the case's statutory deadline is not
+  one, since plans are written for cases that may already be past it.)
+
+Errors are messages naming the bound ("不得早于立案日期 2024-03-01。"), put by the services into
+their ValidationError under the field's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+# No case of a people's court is filed before the People's Republic was founded.
+EARLIEST = dt.date(1949, 10, 1)
+
+ISO_MESSAGE = _("Enter the date as YYYY-MM-DD, for example 2024-03-01 (four-digit year, two-digit month and day).")
+
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
+
+
+def today() -> dt.date:
+    """Today in the court's time zone."""
+    return timezone.localdate()
+
+
+def parse_iso_date(text: str) -> dt.date:
+    """`YYYY-MM-DD` with ASCII digits, else ValueError (the message for people is ISO_MESSAGE)."""
+    if not isinstance(text, str) or not _ISO.match(text):
+        raise ValueError(text)
+    return dt.date.fromisoformat(text)
+
+
+# The spellings of a date accepted in a spreadsheet cell (after full-width characters are made
+# half-width): 2024-03-01, 2024-3-1, 2024/3/1, 2024.3.1, 2024年3月1日, with an optional time after
+# a space. The year always has four digits.
+_SPREADSHEET_FORMS = [
+    re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\Z"),
+    re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})\Z"),
+    re.compile(r"([0-9]{4})\.([0-9]{1,2})\.([0-9]{1,2})\Z"),
+    re.compile(r"([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日\Z"),
+]
+
+
+def parse_spreadsheet_date(value: Any) -> dt.date:
+    """A date cell of an imported file: a spreadsheet date, or text in one of the spellings
+    above (full-width digits are normalised); else ValueError."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(value)
+    text = unicodedata.normalize("NFKC", value).strip().split(" ")[0]
+    for form in _SPREADSHEET_FORMS:
+        match = form.match(text)
+        if match:
+            return dt.date(*(int(g) for g in match.groups()))
+    raise ValueError(value)
+
+
+# --- bounds ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A first or last allowed day, with the message that names it (`%(date)s` is the day)."""
+
+    day: dt.date
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def error(self) -> str:
+        return gettext(self.message) % {"date": self.day.isoformat(), **self.params}
+
+
+def earliest_filing() -> Bound:
+    return Bound(EARLIEST, _("Cannot be before %(date)s."))
+
+
+def not_before_filing(filed_on: dt.date) -> Bound:
+    return Bound(filed_on, _("Cannot be before the filing date %(date)s."))
+
+
+def not_after_today(day: dt.date) -> Bound:
+    return Bound(day, _("Cannot be after today (%(date)s)."))
+
+
+def not_after_closing(closed_on: dt.date) -> Bound:
+    return Bound(closed_on, _("Cannot be after the closing date %(date)s."))
+
+
+def not_before_first_day(start: dt.date) -> Bound:
+    return Bound(start, _("Cannot be before the first day %(date)s."))
+
+
+def not_before_suspension(start: dt.date) -> Bound:
+    return Bound(start, _("Cannot be before the start of the suspension, %(date)s."))
+
+
+def after_previous_suspension(last_day: dt.date) -> Bound:
+    # (A last day of 9999-12-31, written before this policy, must not overflow.)
+    return Bound(
+        last_day + dt.timedelta(days=1) if last_day < dt.date.max else last_day,
+        _("The previous suspension ran until %(end)s: the earliest day is %(date)s."),
+        {"end": last_day.isoformat()},
+    )
+
+
+def not_before_request(requested_on: dt.date) -> Bound:
+    return Bound(requested_on, _("Cannot be before the request date %(date)s."))
+
+
+def after_today(day: dt.date) -> Bound:
+    return Bound(day + dt.timedelta(days=1), _("Must be after today (%(today)s)."), {"today": day.isoformat()})
+
+
+def plan_horizon_months() -> int:
+    return int(getattr(settings, "PLAN_HORIZON_MONTHS", 36))
+
+
+def horizon(day: dt.date) -> dt.date:
+    """The last day a plan may name: PLAN_HORIZON_MONTHS months after `day`, clipped to the
+    month's end like every month count here."""
+    return day + relativedelta(months=plan_horizon_months())
+
+
+def not_after_horizon(day: dt.date) -> Bound:
+    return Bound(
+        horizon(day),
+        _("Cannot be after %(date)s (%(months)s months from today)."),
+        {"months": plan_horizon_months()},
+    )
+
+
+def check(day: dt.date, *, earliest: Iterable[Bound] = (), latest: Iterable[Bound] = ()) -> str | None:
+    """The message for `day` outside its bounds (the tightest bound it breaks), else None."""
+    lower = max(earliest, key=lambda bound: bound.day, default=None)
+    if lower is not None and day < lower.day:
+        return lower.error()
+    upper = min(latest, key=lambda bound: bound.day, default=None)
+    if upper is not None and day > upper.day:
+        return upper.error()
+    return None
+
+
+def happened(
+    day: dt.date, *, since: Bound | Iterable[Bound], today: dt.date, until: Iterable[Bound] = ()
+) -> str | None:
+    """A date that records what happened: not before `since`, not after today (nor `until`)."""
+    earliest = [since] if isinstance(since, Bound) else list(since)
+    return check(day, earliest=earliest, latest=[not_after_today(today), *until])
+
+
+def planned(day: dt.date, *, today: dt.date) -> str | None:
+    """A date that is a plan: after today, not after the horizon."""
+    return check(day, earliest=[after_today(today)], latest=[not_after_horizon(today)])
