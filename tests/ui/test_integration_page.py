@@ -28,7 +28,7 @@ def sign_in(client, language: str):
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("zh-hans", ["接口账号", "打开 API 文档", "退出"]),
+        ("zh-hans", ["系统对接账号", "打开 API 文档", "退出"]),
         ("en", ["Integration account", "Open the API documentation", "Log out"]),
     ],
 )
