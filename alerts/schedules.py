@@ -3,15 +3,39 @@
 Run on every start. An entry is created when missing; an entry still on the default it was
 installed with follows a changed default; an entry edited in the admin is left as edited.
 The default an entry was installed with is kept in its description.
+
+Also here: which job each beat task runs (JOB_OF_TASK), and when a crontab entry fires next
+(`next_firing`), for the jobs page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from .models import Job
+
 MARK = "courtflow default: "
+
+# The job each beat task runs, by task path (PeriodicTask.task; the tasks of
+# settings.COURTFLOW_SCHEDULES). The jobs page shows an entry's next firing as its job's next run.
+# `requeue_waiting_task` and `delete_stale_uploads_task` are housekeeping and record no job run.
+JOB_OF_TASK: dict[str, Job] = {
+    "alerts.tasks.track_daily_task": Job.TRACK_DAILY,
+    "alerts.tasks.dispatch_weekly_task": Job.DISPATCH_WEEKLY,
+    "reports.tasks.build_bulletin_task": Job.BUILD_BULLETIN,
+    "reports.tasks.snapshot_figures_task": Job.SNAPSHOT_FIGURES,
+    "alerts.tasks.check_daily_run_task": Job.CHECK_DAILY_RUN,
+    "alerts.tasks.deliver_notifications_task": Job.DELIVER_NOTIFICATIONS,
+}
+
+# How far ahead `next_firing` looks: any entry firing at least once a year is found.
+HORIZON_DAYS = 400
 
 
 def _crontab(cron: str) -> CrontabSchedule:
@@ -70,3 +94,38 @@ def install_schedules(schedules: dict | None = None) -> dict[str, int]:
         task.save()
         counts["updated"] += 1
     return counts
+
+
+def next_firing(
+    crontab: CrontabSchedule,
+    after: dt.datetime,
+    *,
+    day_ok: Callable[[dt.date], bool] = lambda day: True,
+    days: int = HORIZON_DAYS,
+) -> dt.datetime | None:
+    """The first time after `after` at which `crontab` fires on a local (Asia/Shanghai) date that
+    `day_ok` accepts, within `days` days; None if there is none.
+
+    Counted forward from `after` in the crontab's own time zone, as celery's crontab matches a day:
+    its month, day of month and weekday all in the entry's sets. Not from beat's `last_run_at` or
+    celery's `remaining_estimate`: that gives a time relative to celery's own "now" (added to the
+    page's earlier "now" it lands a few milliseconds before the minute, 06:59 for 07:00), and a
+    time in the past when beat was stopped for a while. A malformed entry raises ParseException.
+    """
+    schedule = crontab.schedule
+    tz = schedule.tz
+    start = after.astimezone(tz)
+    times = [dt.time(hour, minute) for hour in sorted(schedule.hour) for minute in sorted(schedule.minute)]
+    day = start.date()
+    for _ in range(days):
+        if (
+            day.month in schedule.month_of_year
+            and day.day in schedule.day_of_month
+            and day.isoweekday() % 7 in schedule.day_of_week  # celery counts Sunday as 0
+        ):
+            for time in times:
+                firing = dt.datetime.combine(day, time, tzinfo=tz)
+                if firing > after and day_ok(timezone.localdate(firing)):
+                    return firing
+        day += dt.timedelta(days=1)
+    return None

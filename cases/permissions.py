@@ -16,6 +16,12 @@ from .models import Case, Division, User
 from .roles import Role
 
 
+def is_api_only(user: User) -> bool:
+    """An account whose only role is integration (another court system): it uses the REST API, and
+    of the web only the page that says so (courtflow.security.IntegrationApiOnlyMiddleware)."""
+    return bool(user.is_authenticated and not user.is_superuser and user.roles == frozenset({Role.INTEGRATION}))
+
+
 def is_court_wide(user: User) -> bool:
     return user.is_authenticated and (user.is_superuser or user.has_role(*Role.COURT_WIDE))
 

@@ -5,6 +5,7 @@ from . import limits_views, views
 app_name = "cases"
 
 urlpatterns = [
+    path("integration/", views.integration_account, name="integration"),
     path("cases/", views.case_list, name="list"),
     path("cases/register/", views.case_register, name="register"),
     path("cases/<int:pk>/", views.case_detail, name="detail"),

@@ -156,6 +156,16 @@ def contributions(hook: str, *args) -> list[dict]:
     return sections
 
 
+@login_required
+def integration_account(request: HttpRequest) -> HttpResponse:
+    """The one web page of an integration account (API only): what the account is for, where the
+    API's documentation is and how its token is made, and a way to sign out. Staff go home."""
+    if not permissions.is_api_only(request.user):
+        return redirect("home")
+    context = {"username": request.user.get_username(), "api_docs": reverse("api:docs")}
+    return render(request, "cases/integration.html", context)
+
+
 def home_panels(request: HttpRequest) -> list[dict]:
     """Panels in the order each one asks for (figures first), then in app order."""
     return sorted(contributions("home_panels", request), key=lambda panel: panel.get("order", 50))

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
 
 
 class LoginAttemptsBackend(AxesStandaloneBackend):
@@ -41,14 +43,16 @@ _INTEGRATION_PATHS = ("/api/", "/accounts/logout/", "/healthz", "/i18n/", "/stat
 
 def is_integration_only(user) -> bool:
     """An account whose only role is integration (another court system): API only."""
-    from cases.roles import Role
+    from cases.permissions import is_api_only
 
-    return bool(user.is_authenticated and not user.is_superuser and user.roles == frozenset({Role.INTEGRATION}))
+    return is_api_only(user)
 
 
 class IntegrationApiOnlyMiddleware:
-    """Integration accounts use the REST API only: the staff pages and the admin answer 403 even
-    if such an account logs in through the login page. Anonymous requests cost nothing here (the
+    """Integration accounts use the REST API only. Signed in through the login page, such an account
+    is sent to one page (cases:integration) that says so, points to the API docs and how to get a
+    token, and offers to sign out: every staff page and the admin redirect there (a form sent to
+    them answers 403, whose link home leads there too). Anonymous requests cost nothing here (the
     user is only looked up when a session cookie is present)."""
 
     def __init__(self, get_response):
@@ -56,11 +60,14 @@ class IntegrationApiOnlyMiddleware:
 
     def __call__(self, request):
         if request.COOKIES.get(settings.SESSION_COOKIE_NAME) and not request.path.startswith(_INTEGRATION_PATHS):
+            page = reverse("cases:integration")
             try:
-                refused = is_integration_only(request.user)
+                refused = request.path != page and is_integration_only(request.user)
             except DatabaseError:
                 # The database is away: let the view meet the same error, which answers 503.
                 refused = False
             if refused:
+                if request.method in ("GET", "HEAD"):
+                    return redirect(page)
                 raise PermissionDenied("Integration accounts use the API only.")
         return self.get_response(request)

@@ -43,7 +43,12 @@ def _bool(name: str, default: bool) -> bool:
 
 DEBUG = _bool("DEBUG", default=False)
 
-SECRET_KEY = _secret("SECRET_KEY", default="")
+# The key is the first line of SECRET_KEY (or of the file SECRET_KEY_FILE names); older keys may
+# follow on the next lines. Those become SECRET_KEY_FALLBACKS: sessions and password-reset links
+# signed with an old key stay valid while a new one is rolled out (docs/operations.md).
+_keys = [line.strip() for line in (_secret("SECRET_KEY", default="") or "").splitlines() if line.strip()]
+SECRET_KEY = _keys[0] if _keys else ""
+SECRET_KEY_FALLBACKS = _keys[1:]
 if not SECRET_KEY:
     if DEBUG:
         SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105

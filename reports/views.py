@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -333,39 +332,6 @@ def dispatch_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 # --- jobs ----------------------------------------------------------------------------------
 
 
-def latest_runs() -> list[dict]:
-    """The last run of each job, its duration, and the next time beat will start it."""
-    last_ids = JobRun.objects.values("job").annotate(last=Max("pk")).values("last")
-    runs = {run.job: run for run in JobRun.objects.filter(pk__in=last_ids)}
-    next_runs = _next_runs()
-    rows = []
-    for job, label in Job.choices:
-        run = runs.get(job)
-        seconds = None
-        if run is not None and run.finished_at:
-            seconds = round((run.finished_at - run.started_at).total_seconds(), 1)
-        rows.append({"job": job, "label": label, "run": run, "seconds": seconds, "next": next_runs.get(job)})
-    return rows
-
-
-def _next_runs() -> dict[str, dt.datetime]:
-    """Next due time per job from django-celery-beat's crontab entries (best effort)."""
-    from django_celery_beat.models import PeriodicTask
-
-    out: dict[str, dt.datetime] = {}
-    now = timezone.now()
-    for task in PeriodicTask.objects.filter(enabled=True, crontab__isnull=False).select_related("crontab"):
-        job = next((j for j in Job.values if j in task.task or j in task.name), None)
-        if job is None:
-            continue
-        try:
-            remaining = task.crontab.schedule.remaining_estimate(task.last_run_at or now)
-        except Exception:  # noqa: BLE001,S112 - a malformed entry must not break the page
-            continue
-        out[job] = timezone.localtime(now + max(remaining, dt.timedelta(0)))
-    return out
-
-
 RUNNABLE = [Job.TRACK_DAILY, Job.DISPATCH_WEEKLY, Job.BUILD_BULLETIN]
 
 
@@ -427,7 +393,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
         # Counts are a dict whose keys may shadow attribute names in templates ("items").
         counts = run.counts if isinstance(run.counts, dict) else {}
         run.count_pairs = sorted(counts.items())
-    context = {"latest": latest_runs(), "recent": recent, "form": form, "nav_active": "jobs"}
+    context = {"latest": selectors.job_states(), "recent": recent, "form": form, "nav_active": "jobs"}
     return render(request, "reports/jobs.html", context)
 
 
@@ -444,7 +410,7 @@ def home_panels(request: HttpRequest) -> list[dict]:
     if awaiting or drafts:
         panels.append({"template": "reports/panel_bulletins.html", "awaiting": awaiting, "drafts": drafts})
     if user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
-        panels.append({"template": "reports/panel_jobs.html", "runs": latest_runs()})
+        panels.append({"template": "reports/panel_jobs.html", "runs": selectors.job_states()})
     if permissions.is_court_wide(user):
         overview = selectors.court_overview(user, months=1)
         panels.insert(0, {"template": "reports/panel_court.html", "overview": overview, "division": None, "order": 0})

@@ -18,6 +18,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request of the test client leaves its language active in the test's thread (LocaleMiddleware
+    does not deactivate it): an English request would make the next test's e-mails English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS, "headless": True}

@@ -191,3 +191,19 @@ def test_language_switch_persists(page, live_server, court, login, shot):
     page.select_option("#language-select", "zh-hans")
     page.click("#language-submit")
     expect(page.locator("nav.nav")).to_contain_text("立案登记")
+
+
+def test_integration_account_gets_its_one_page(page, live_server, court, login, shot):
+    login(court.integration)
+    expect(page).to_have_url(re.compile(r"/integration/$"))
+    expect(page.locator("h1")).to_contain_text("系统对接账号")
+    expect(page.locator("main")).to_contain_text(f"drf_create_token {court.integration.username}")
+    expect(page.locator("nav.nav")).to_have_count(0)
+    shot("integration")
+    page.goto(f"{live_server.url}/cases/")
+    expect(page).to_have_url(re.compile(r"/integration/$"))
+    page.click("#api-docs")
+    expect(page).to_have_url(re.compile(r"/api/docs/$"))
+    page.go_back()
+    page.click("#sign-out")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))

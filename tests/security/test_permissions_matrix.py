@@ -244,9 +244,23 @@ def test_every_route_answers_every_role_without_a_server_error(client, world, ro
 
 
 def test_integration_accounts_use_the_api_only(client, world):
+    """Every staff page sends an integration account to its one page (never a 403 whose link home
+    leads back to the 403); a form sent to a staff page is refused; the API answers."""
     client.force_login(world.people["integration"])
+    page = reverse("cases:integration")
     for url in ("/", "/cases/", f"/cases/{world.case_a.pk}/", "/alerts/tracking/", "/reports/bulletins/"):
-        assert client.get(url).status_code == 403, url
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (302, page), url
+    walked = 0
+    for name, url in all_urls(world):
+        if url.startswith(("/api/", "/accounts/logout/", "/i18n/", "/healthz")) or name == "cases:integration":
+            continue
+        response = client.get(url)
+        assert (response.status_code, response.get("Location")) == (302, page), (name, url, response.status_code)
+        walked += 1
+    assert walked > 40
+    assert client.post("/cases/register/").status_code == 403
+    assert client.get(page).status_code == 200
     assert client.get("/api/v1/cases/").status_code == 200
 
 
@@ -256,6 +270,8 @@ def test_nobody_but_an_admin_reaches_the_admin(client, world):
         response = client.get("/admin/")
         if role == "admin":
             assert response.status_code == 200
+        elif role == "integration":  # sent to its one page, as from every staff page
+            assert (response.status_code, response["Location"]) == (302, reverse("cases:integration"))
         else:
             assert response.status_code in (302, 403), role
             if response.status_code == 302:
