@@ -66,6 +66,11 @@ class DivisionSerializer(serializers.ModelSerializer):
         end = attrs.get("acting_until", getattr(self.instance, "acting_until", None))
         if start and end and end < start:
             raise serializers.ValidationError({"acting_until": [_("The end date cannot be before the start date.")]})
+        acting_head = attrs.get("acting_head", getattr(self.instance, "acting_head", None))
+        naming = {"acting_head", "acting_from", "acting_until"} & set(attrs)
+        if naming and acting_head is not None and not (start and end):
+            # An acting head holds the head's powers on the days of the period only.
+            raise serializers.ValidationError({"acting_until": [_("Give the first and the last day of the period.")]})
         return attrs
 
 
