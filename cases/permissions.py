@@ -16,10 +16,12 @@ as SQL (`acting_on_q`, `effective_head_expression`) for queries and jobs, and in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Case as SqlCase
 from django.db.models import F, IntegerField, Q, QuerySet, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Case, Division, User
 from .roles import Role
@@ -171,6 +173,55 @@ def can_reassign_division(user: User, division: Division, on: dt.date | None = N
 def can_manage_organisation(user: User) -> bool:
     """Divisions and staff: integrations (syncing the org chart) and admins."""
     return user.is_active and user.has_role(Role.INTEGRATION, Role.ADMIN)
+
+
+# --- the staff register ----------------------------------------------------------------------
+
+
+def grantable_roles(user: User) -> frozenset[str]:
+    """The roles `user` may give or take through the staff API: every role for an admin; the
+    division roles (clerk, handler, division head) for an integration, which syncs people from
+    the personnel system; none for anyone else."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.has_role(Role.ADMIN):
+        return frozenset(Role.ALL)
+    if user.has_role(Role.INTEGRATION):
+        return Role.DIVISION_ROLES
+    return frozenset()
+
+
+def is_administered_account(person: User) -> bool:
+    """An account only an administrator changes: it holds a role beyond the division roles
+    (admin, integration, president, vice-president, tracking officer) or reaches the admin site."""
+    return person.is_superuser or person.is_staff or bool(person.roles - Role.DIVISION_ROLES)
+
+
+def staff_change_refusals(
+    actor: User, person: User | None, fields: Iterable[str], roles: Iterable[str] | None
+) -> dict[str, list[str]]:
+    """Why `actor` may not make this change to `person` (None: a new person), keyed by field;
+    empty when they may. `fields` are the fields sent, `roles` the new roles (None: unchanged).
+
+    Admins may make any change. An integration creates and updates people and their division
+    roles; it never changes an account only an administrator changes, and never gives or takes
+    another role. Nobody else changes staff (the view refuses them first)."""
+    if actor.has_role(Role.ADMIN):
+        return {}
+    errors: dict[str, list[str]] = {}
+    if person is not None and is_administered_account(person):
+        message = _("Only an administrator changes the account of %(username)s.") % {"username": person.username}
+        for name in sorted(set(fields) | ({"roles"} if roles is not None else set())) or ["username"]:
+            errors[name] = [message]
+        return errors
+    if roles is not None:
+        before = set(person.roles) if person is not None else set()
+        beyond = (set(roles) ^ before) - grantable_roles(actor)
+        if beyond:
+            errors["roles"] = [
+                _("Only an administrator gives or takes the roles %(roles)s.") % {"roles": ", ".join(sorted(beyond))}
+            ]
+    return errors
 
 
 # --- monthly bulletin -------------------------------------------------------------------
