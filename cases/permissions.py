@@ -116,7 +116,7 @@ def visible_divisions(user: User, on: dt.date | None = None) -> QuerySet[Divisio
     if is_court_wide(user):
         return Division.objects.all()
     condition = headed_divisions_q(user, on)
-    if user.division_id:
+    if _works_in_own_division(user):
         condition |= Q(pk=user.division_id)
     return Division.objects.filter(condition)
 
