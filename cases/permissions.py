@@ -205,15 +205,16 @@ def staff_change_refusals(
 
     Admins may make any change. An integration creates and updates people and their division
     roles; it never changes an account only an administrator changes, and never gives or takes
-    another role. Nobody else changes staff (the view refuses them first)."""
-    if actor.has_role(Role.ADMIN):
+    another role. Nobody else changes staff."""
+    if actor.is_active and actor.has_role(Role.ADMIN):
         return {}
+    names = sorted(set(fields) | ({"roles"} if roles is not None else set())) or ["username"]
+    if not can_manage_organisation(actor):
+        return dict.fromkeys(names, [_("You do not have permission to perform this action.")])
     errors: dict[str, list[str]] = {}
     if person is not None and is_administered_account(person):
         message = _("Only an administrator changes the account of %(username)s.") % {"username": person.username}
-        for name in sorted(set(fields) | ({"roles"} if roles is not None else set())) or ["username"]:
-            errors[name] = [message]
-        return errors
+        return dict.fromkeys(names, [message])
     if roles is not None:
         before = set(person.roles) if person is not None else set()
         beyond = (set(roles) ^ before) - grantable_roles(actor)

@@ -209,3 +209,17 @@ def test_every_accepted_role_change_is_in_the_audit_trail_with_its_source(api, o
     assert latest.history_source == Source.API_TOKEN
     assert latest.history_change_reason == "roles: clerk -> clerk, handler"
     assert sorted(latest.groups.values_list("group__name", flat=True)) == ["clerk", "handler"]
+
+
+@pytest.mark.parametrize("role", ["clerk", "head", "president", "tracking_officer", "nobody"])
+def test_nobody_else_changes_staff_even_through_the_service(org, role, today):
+    from django.core.exceptions import PermissionDenied
+
+    from cases import services
+
+    with pytest.raises(PermissionDenied):
+        services.update_person(org[role], org["handler"], name="改名")
+    with pytest.raises(PermissionDenied):
+        services.create_person(org[role], username="newcomer", roles=["clerk"])
+    assert User.objects.get(username="judge1").name != "改名"
+    assert not User.objects.filter(username="newcomer").exists()
