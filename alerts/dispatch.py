@@ -40,6 +40,7 @@ from django.utils.translation import ngettext
 
 from cases.ageing import Level, level_expression, open_on_q, over_line_q
 from cases.models import Case, Court
+from cases.permissions import effective_head
 
 from .models import (
     Alert,
@@ -218,7 +219,7 @@ def _build_week(court: Court, monday: dt.date, engine: EngineSettings) -> dict[s
             week_start=week_start,
             week_end=monday - dt.timedelta(days=1),
             as_of=monday,
-            head=d.effective_head(monday),
+            head=effective_head(d, monday),
             built_at=now,
         )
         for d in divisions

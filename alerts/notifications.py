@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from cases.models import Case, User
+from cases.permissions import effective_head_expression
 from cases.roles import Role
 
 from .models import Alert, EmailDigest, Notification, NotificationKind
-from .selectors import effective_head_expression
 from .sql import insert_select
 
 log = logging.getLogger(__name__)

@@ -33,22 +33,6 @@ STANDING = [PlanStatus.SUBMITTED, PlanStatus.APPROVED]
 OVER_6M_OR_MORE = [Level.OVER_6M, Level.APPROACHING_15M, Level.OVER_15M]
 
 
-def effective_head_expression(on: dt.date, prefix: str = "") -> SqlCase:
-    """The division head on `on` as a queryset expression: the acting head during their period,
-    else the head. The same rule as `Division.effective_head()` (a test keeps them together)."""
-    p = prefix
-    acting = (
-        Q(**{f"{p}acting_head__isnull": False})
-        & (Q(**{f"{p}acting_from__isnull": True}) | Q(**{f"{p}acting_from__lte": on}))
-        & (Q(**{f"{p}acting_until__isnull": True}) | Q(**{f"{p}acting_until__gte": on}))
-    )
-    return SqlCase(
-        When(acting, then=F(f"{p}acting_head_id")),
-        default=F(f"{p}head_id"),
-        output_field=IntegerField(),
-    )
-
-
 def day_end(on: dt.date) -> dt.datetime:
     """The first instant after the local day `on`: "submitted by `on`" is "submitted before this"."""
     return timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))

@@ -95,7 +95,7 @@ def file_plan(
     """Write the case's plan: edit the open draft, or start the next version. With `submit`,
     submit it at once. A version waiting for review must be decided before the next is filed."""
     today = today or timezone.localdate()
-    if not permissions.can_file_plan(user, case):
+    if not permissions.can_file_plan(user, case, today):
         raise PermissionDenied
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not Case.objects.filter(pk=case.pk).filter(open_on_q(today)).exists():
@@ -127,7 +127,7 @@ def submit_plan(user: User, plan: ClearancePlan, *, today: dt.date | None = None
     """Submit a draft for review; from now on this version is never edited."""
     today = today or timezone.localdate()
     plan = ClearancePlan.objects.select_for_update().select_related("case__division").get(pk=plan.pk)
-    if not permissions.can_file_plan(user, plan.case):
+    if not permissions.can_file_plan(user, plan.case, today):
         raise PermissionDenied
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError({"status": [_("Only a draft can be submitted.")]})
@@ -140,7 +140,7 @@ def submit_plan(user: User, plan: ClearancePlan, *, today: dt.date | None = None
     )
     plan.status, plan.submitted_at = PlanStatus.SUBMITTED, timezone.now()
     plan.save(update_fields=["status", "submitted_at"])
-    head = plan.case.division.effective_head(today)
+    head = permissions.effective_head(plan.case.division, today)
     notify(
         [head],
         kind=NotificationKind.PLAN_SUBMITTED,
@@ -156,7 +156,7 @@ def submit_plan(user: User, plan: ClearancePlan, *, today: dt.date | None = None
 def _review(user: User, plan: ClearancePlan, status: str, comment: str, today: dt.date | None) -> ClearancePlan:
     today = today or timezone.localdate()
     plan = ClearancePlan.objects.select_for_update().select_related("case__division").get(pk=plan.pk)
-    if not permissions.can_review_plan(user, plan.case):
+    if not permissions.can_review_plan(user, plan.case, today):
         raise PermissionDenied
     if plan.status != PlanStatus.SUBMITTED:
         raise ValidationError({"status": [_("Only a submitted plan can be reviewed.")]})

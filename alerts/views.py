@@ -261,7 +261,9 @@ def plan_file(request: HttpRequest, case_pk: int) -> HttpResponse:
 @require_POST
 def plan_review(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    plan = get_object_or_404(ClearancePlan.objects.select_related("case", "case__division"), pk=pk)
+    # A plan of a case the user cannot see is "not found", as a plan that does not exist.
+    visible = ClearancePlan.objects.filter(permissions.visible_cases_q(user, "case__"))
+    plan = get_object_or_404(visible.select_related("case", "case__division"), pk=pk)
     if not permissions.can_review_plan(user, plan.case):
         raise PermissionDenied
     form = ReviewForm(request.POST)
@@ -325,7 +327,8 @@ def _alerts_in_order(qs, ids: list[int]) -> list[Alert]:
 @login_required
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(Alert.objects.select_related("case"), pk=pk)
+    visible = Alert.objects.filter(permissions.visible_cases_q(request.user, "case__"))
+    alert = get_object_or_404(visible.select_related("case"), pk=pk)
     try:
         alert = services.acknowledge_alert(request.user, alert)
     except ValidationError as exc:

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from . import case_numbers, dates, services
 from .models import Case, CaseStatus, ClosureMethod, Court, Division, Procedure, User
-from .permissions import can_edit_case, can_register_cases
+from .permissions import can_edit_case, can_register_cases, visible_cases
 
 MAX_ROWS = 1000
 
@@ -398,6 +398,11 @@ def upsert_cases(
     by_external: dict[str, Case] = {}
     if numbers or external_ids:
         existing = Case.objects.filter(Q(court=court, case_number__in=numbers) | Q(external_id__in=external_ids))
+        if enforce_permissions and actor is not None:
+            # A case the actor cannot see is, to them, not there: its row goes the way of a new
+            # case, and nothing of the other case (its number, its id) is answered. Numbers and
+            # external ids are keys, so registering one that exists is refused as for anyone.
+            existing = visible_cases(actor, existing)
         for case in existing:
             if case.court_id == getattr(court, "id", None):
                 by_number[case.case_number] = case

@@ -115,16 +115,6 @@ class Division(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def effective_head(self, on: dt.date):
-        """The acting head during their period, else the head."""
-        if (
-            self.acting_head_id
-            and (self.acting_from is None or self.acting_from <= on)
-            and (self.acting_until is None or on <= self.acting_until)
-        ):
-            return self.acting_head
-        return self.head
-
 
 class User(AbstractUser):
     """A member of court staff (or an integration account). Roles are groups."""

@@ -28,3 +28,5 @@ class Role:
 
     # Roles that see every division's cases.
     COURT_WIDE = {VICE_PRESIDENT, PRESIDENT, TRACKING_OFFICER, INTEGRATION, ADMIN}
+    # Roles that work within a division: the ones an integration may give or take (cases.permissions).
+    DIVISION_ROLES = frozenset({CLERK, HANDLER, DIVISION_HEAD})

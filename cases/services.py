@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import case_numbers, dates, limits_services
+from . import case_numbers, dates, limits_services, permissions
 from .history import record_bulk
 from .models import (
     Case,
@@ -761,6 +761,58 @@ def set_acting_head(
     division.acting_until = acting_until if acting_head else None
     division.save(update_fields=["acting_head", "acting_from", "acting_until"])
     return division
+
+
+# --- the staff register (the API's org-chart sync) ----------------------------------------------
+
+PERSON_FIELDS = ("username", "name", "division", "is_active")
+
+
+def _check_staff_change(actor: User, person: User | None, fields: Mapping[str, Any], roles) -> None:
+    refusals = permissions.staff_change_refusals(actor, person, fields, roles)
+    if refusals:
+        raise PermissionDenied(refusals)
+
+
+def _set_roles(person: User, roles: Iterable[str]) -> None:
+    """Give `person` exactly `roles`. The audit trail records the change (the groups are
+    audited) with who made it and from where; the reason says which roles changed."""
+    before, after = sorted(person.roles), sorted(set(roles))
+    if before == after:
+        return
+    person._change_reason = f"roles: {', '.join(before) or '-'} -> {', '.join(after) or '-'}"[:100]
+    try:
+        person.set_roles(after)
+    finally:
+        del person._change_reason
+
+
+@transaction.atomic
+def create_person(actor: User, *, roles: Iterable[str] = (), court: Court | None = None, **fields: Any) -> User:
+    """A new staff account without a password (they sign in once an administrator sets one up),
+    with `fields` (PERSON_FIELDS) and `roles`, as `actor` may give them (cases.permissions)."""
+    roles = list(roles)
+    _check_staff_change(actor, None, fields, roles)
+    person = User(court=court, **{name: value for name, value in fields.items() if name in PERSON_FIELDS})
+    person.set_unusable_password()
+    person.save()
+    _set_roles(person, roles)
+    return person
+
+
+@transaction.atomic
+def update_person(actor: User, person: User, *, roles: Iterable[str] | None = None, **fields: Any) -> User:
+    """Change `fields` (PERSON_FIELDS) and, when given, the roles of `person`, as `actor` may."""
+    roles = list(roles) if roles is not None else None
+    _check_staff_change(actor, person, fields, roles)
+    changed = [name for name in PERSON_FIELDS if name in fields and getattr(person, name) != fields[name]]
+    for name in changed:
+        setattr(person, name, fields[name])
+    if changed:
+        person.save(update_fields=changed)
+    if roles is not None:
+        _set_roles(person, roles)
+    return person
 
 
 def set_language_preference(user: User, language: str) -> None:

@@ -345,8 +345,9 @@ def case_bulletin_appearances(case_id: int) -> QuerySet[BulletinItem]:
 
 
 def bulletins_awaiting_sign_off(user: User) -> QuerySet[Bulletin]:
-    """Published bulletins listing a division the user heads that it has not signed off yet."""
-    headed = permissions.headed_division_ids(user)
+    """Published bulletins listing a division the user signs off for today (its head, or its
+    acting head during the acting period) that it has not signed off yet."""
+    headed = permissions.effectively_headed_division_ids(user)
     if not headed:
         return Bulletin.objects.none()
     in_bulletin = BulletinFigure.objects.filter(

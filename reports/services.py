@@ -545,7 +545,7 @@ def _notify_published(bulletin: Bulletin) -> None:
     on = timezone.localdate()
     rows = bulletin.figures.filter(scope=FigureScope.DIVISION).select_related("division__head", "division__acting_head")
     for row in rows:  # one per division: a dozen at most
-        head = row.division.effective_head(on)
+        head = permissions.effective_head(row.division, on)
         if head is None:
             continue
         notify(

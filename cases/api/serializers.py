@@ -75,6 +75,11 @@ class DivisionSerializer(serializers.ModelSerializer):
         errors = services.acting_period_errors(attrs.get("acting_from"), attrs.get("acting_until"))
         if errors:
             raise serializers.ValidationError(errors)
+        acting_head = attrs.get("acting_head", getattr(self.instance, "acting_head", None))
+        naming = {"acting_head", "acting_from", "acting_until"} & set(attrs)
+        if naming and acting_head is not None and not (start and end):
+            # An acting head holds the head's powers on the days of the period only.
+            raise serializers.ValidationError({"acting_until": [_("Give the first and the last day of the period.")]})
         return attrs
 
 
@@ -85,7 +90,8 @@ class StaffSerializer(serializers.ModelSerializer):
     roles = serializers.ListField(
         child=serializers.ChoiceField(choices=Role.ALL),
         required=False,
-        help_text="Roles of the person: " + ", ".join(Role.ALL) + ".",
+        help_text=f"Roles of the person: {', '.join(Role.ALL)}. "
+        f"An integration gives or takes only {', '.join(sorted(Role.DIVISION_ROLES))}.",
     )
     division = DivisionCodeField(required=False, allow_null=True, help_text="Code of the division the person works in.")
     active = serializers.BooleanField(
@@ -107,12 +113,7 @@ class StaffSerializer(serializers.ModelSerializer):
         return data
 
     def validate_roles(self, roles):
-        request = self.context.get("request")
-        privileged = {Role.ADMIN, Role.INTEGRATION} & set(roles)
-        if privileged and not (request and request.user.has_role(Role.ADMIN)):
-            raise serializers.ValidationError(
-                _("Only an administrator can give the roles %(roles)s.") % {"roles": ", ".join(sorted(privileged))}
-            )
+        # Who may give which role is cases.permissions.staff_change_refusals (403), asked by the service.
         return sorted(set(roles))
 
 

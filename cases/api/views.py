@@ -5,7 +5,7 @@ Eager loading is declared on each viewset (`get_queryset`) and pinned by query-c
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -103,12 +103,23 @@ class DivisionViewSet(NoDeleteModelViewSet):
         serializer.save(court=court)
 
 
+STAFF_CHANGES = (
+    "An integration (syncing the personnel system) creates and updates people and gives or takes the division "
+    "roles clerk, handler and division_head. It may not change an administrator's, an integration's or a court "
+    "leader's account (any role beyond those three, or access to the admin site), nor give or take any other role: "
+    "403, with the refused field named. Administrators may make any change. Every role change is kept in the audit "
+    "trail with who made it and from where."
+)
+
+
 @extend_schema_view(
     list=extend_schema(summary="List staff"),
     retrieve=extend_schema(summary="One person by username"),
-    create=extend_schema(summary="Create a staff account without a password (integration, admin)"),
-    update=extend_schema(summary="Replace a person (integration, admin)"),
-    partial_update=extend_schema(summary="Change a person (integration, admin)"),
+    create=extend_schema(
+        summary="Create a staff account without a password (integration, admin)", description=STAFF_CHANGES
+    ),
+    update=extend_schema(summary="Replace a person (integration, admin)", description=STAFF_CHANGES),
+    partial_update=extend_schema(summary="Change a person (integration, admin)", description=STAFF_CHANGES),
 )
 class StaffViewSet(NoDeleteModelViewSet):
     serializer_class = StaffSerializer
@@ -120,22 +131,27 @@ class StaffViewSet(NoDeleteModelViewSet):
     def get_queryset(self):
         return User.objects.select_related("division").prefetch_related("groups").order_by("username")
 
-    @transaction.atomic
+    def _save(self, save, **kwargs) -> User:
+        """Run the staff service. Its refusals, keyed by model field, answer 403 keyed by API field,
+        with the first message as `detail` too (the error shape of every 403)."""
+        try:
+            return save(self.request.user, **kwargs)
+        except DjangoPermissionDenied as exc:
+            refusals = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+            names = {field.source: name for name, field in self.get_serializer().fields.items()}
+            body = {names.get(key, key): messages for key, messages in refusals.items()}
+            detail = next(iter(body.values()), [_("You do not have permission to perform this action.")])[0]
+            raise exceptions.PermissionDenied({"detail": detail, **body}) from exc
+
     def perform_create(self, serializer):
         from cases.models import Court
 
-        roles = serializer.validated_data.pop("roles", [])
-        user = serializer.save(court=Court.default())
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        user.set_roles(roles)
+        serializer.instance = self._save(services.create_person, court=Court.default(), **serializer.validated_data)
 
-    @transaction.atomic
     def perform_update(self, serializer):
-        roles = serializer.validated_data.pop("roles", None)
-        user = serializer.save()
-        if roles is not None:
-            user.set_roles(roles)
+        serializer.instance = self._save(
+            services.update_person, person=serializer.instance, **serializer.validated_data
+        )
 
 
 @extend_schema_view(

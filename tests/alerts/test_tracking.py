@@ -6,11 +6,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from alerts.models import Alert, AlertResolution, Notification, NotificationKind
-from alerts.selectors import effective_head_expression, tracking_counts, tracking_list
+from alerts.selectors import tracking_counts, tracking_list
 from alerts.services import acknowledge_alert, file_plan
 from alerts.tracking import track_daily
 from cases import services as case_services
 from cases.models import Division
+from cases.permissions import effective_head, effective_head_expression
 from tests.alerts.conftest import at, build_org, track, track_days
 from tests.factories import UserFactory
 
@@ -109,16 +110,41 @@ def test_acting_head_is_notified_during_the_acting_period(org):
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"civil-1-judge", "acting"}
 
 
-def test_effective_head_expression_agrees_with_the_model(org):
+def test_acting_head_is_not_notified_outside_the_acting_period(org):
+    # The job's as-of date decides, not the day it runs: 2024-09-21 is after the period.
+    acting = UserFactory(username="acting", court=org.division.court, division=org.division)
+    Division.objects.filter(pk=org.division.pk).update(
+        acting_head=acting, acting_from=D(2024, 9, 10), acting_until=D(2024, 9, 20)
+    )
+    org.case(D(2024, 3, 5))
+    track(D(2024, 9, 21))
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {"civil-1-judge", "civil-1-head"}
+
+
+def test_effective_head_expression_agrees_with_the_python_rule(org):
     acting = UserFactory(username="acting", court=org.division.court, division=org.division)
     other = Division.objects.create(court=org.division.court, code="civil-2", name="民二庭", kind="civil")
+    # An acting head with a period missing a date (written around the service) has no powers.
+    for code, start, end in (("civil-3", None, D(2024, 9, 20)), ("civil-4", D(2024, 9, 10), None)):
+        Division.objects.create(
+            court=org.division.court,
+            code=code,
+            name=code,
+            kind="civil",
+            head=org.head,
+            acting_head=acting,
+            acting_from=start,
+            acting_until=end,
+        )
     Division.objects.filter(pk=org.division.pk).update(
         acting_head=acting, acting_from=D(2024, 9, 10), acting_until=D(2024, 9, 20)
     )
     for day in (D(2024, 9, 9), D(2024, 9, 10), D(2024, 9, 20), D(2024, 9, 21)):
         for division in Division.objects.annotate(eh=effective_head_expression(day)):
-            expected = division.effective_head(day)
+            expected = effective_head(division, day)
             assert division.eh == (expected.pk if expected else None), (division, day)
+            if division.code in ("civil-3", "civil-4"):
+                assert expected == org.head
     assert other.head is None
 
 

@@ -161,6 +161,9 @@ def test_bad_organisation_input(api, today):
         "/api/v1/divisions/civil-1/", {"acting_from": "2026-05-01", "acting_until": "2026-04-01"}, format="json"
     )
     assert response.status_code == 400 and "acting_until" in response.json()
+    # An acting head holds powers on the days of the period only: no period, no acting head.
+    response = client.patch("/api/v1/divisions/civil-1/", {"acting_head": "judge1"}, format="json")
+    assert response.status_code == 400 and "acting_until" in response.json()
     assert "head" in client.patch("/api/v1/divisions/civil-1/", {"head": "ghost"}, format="json").json()
     assert "roles" in client.post("/api/v1/staff/", {"username": "x1", "roles": ["wizard"]}, format="json").json()
     # Privileged roles are an administrator's decision, not an integration's.

@@ -277,3 +277,33 @@ def test_bulk_swapping_two_numbers_gives_row_errors_not_a_500(api, today):
     assert [r["result"] for r in results] == ["error", "error"]
     numbers = dict(Case.objects.values_list("external_id", "case_number"))
     assert numbers == {"A": "（2026）黔0281民初1号", "B": "（2026）黔0281民初2号"}
+
+
+def test_a_clerk_s_bulk_answers_another_division_s_case_as_one_that_is_not_there(api, org, make_case, today):
+    """Not yours and not there answer alike: nothing of the other division's case comes back."""
+    hidden = make_case(
+        division=org["other"], handler=org["other_handler"], filed_on=dt.date(2026, 2, 1), external_id="SYS-B-1"
+    )
+    client = api("clerk")
+
+    def answer(rows):
+        response = client.post("/api/v1/cases/bulk/", rows, format="json")
+        assert response.status_code == 200, response.content
+        sent = str(rows)
+        assert hidden.case_number in sent or hidden.case_number not in response.content.decode()
+        assert all(result["id"] is None for result in response.json()["results"])
+        return response.json()["results"]
+
+    # By external id alone: the same answer as for an external id nobody uses.
+    assert answer([{"external_id": "SYS-B-1", "cause": "改"}]) == answer([{"external_id": "SYS-NONE", "cause": "改"}])
+    only_id = answer([{"external_id": "SYS-B-1", "cause": "改"}])[0]
+    assert only_id["case_number"] is None and only_id["id"] is None and only_id["result"] == "error"
+    # With a number of their own, the row would register a case: the external id is a key, taken.
+    with_number = answer([row(61, external_id="SYS-B-1")])[0]
+    assert with_number["result"] == "error" and set(with_number["errors"]) == {"external_id"}
+    # By the other case's number: registering it again is refused as for anyone, with the number sent.
+    by_number = answer([row(1, case_number=hidden.case_number, division="civil-1")])[0]
+    assert by_number["result"] == "error" and set(by_number["errors"]) == {"case_number"}
+    hidden.refresh_from_db()
+    assert (hidden.cause, hidden.division_id) == ("民间借贷纠纷", org["other"].pk)
+    assert not Case.objects.filter(division=org["division"]).exists()

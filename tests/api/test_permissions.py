@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from cases.models import User
 from tests.api.roles import EDITS_CIVIL_1_CASE, ROLES, SEES_CIVIL_1
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,90 @@ def test_errors_follow_accept_language(api, today):
     assert english == {"bogus": ["Unknown query parameter."]}
     chinese = client.get("/api/v1/cases/", {"bogus": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert chinese["bogus"][0]  # the UI engineer maintains the translation
+
+
+# --- what an integration may change in the staff register (docs/permissions.md) ----------------
+
+ACCOUNT_CHANGES = [
+    {"active": False},
+    {"username": "renamed"},
+    {"name": "改名"},
+    {"division": "civil-1"},
+    {"roles": ["clerk"]},
+]
+
+
+@pytest.mark.parametrize("target", ["admin", "integration", "president", "vice_president", "tracking_officer"])
+@pytest.mark.parametrize("change", ACCOUNT_CHANGES, ids=lambda change: next(iter(change)))
+def test_an_integration_never_changes_an_administered_account(api, org, target, change, today):
+    person = org[target]
+    before = (person.username, person.name, person.division_id, person.is_active, sorted(person.roles))
+    response = api("integration").patch(f"/api/v1/staff/{person.username}/", change, format="json")
+    assert response.status_code == 403, response.content
+    body = response.json()
+    assert set(change) <= set(body) and body["detail"], body  # the refused field is named
+    person.refresh_from_db()
+    person.__dict__.pop("roles", None)
+    assert (person.username, person.name, person.division_id, person.is_active, sorted(person.roles)) == before
+    assert api(target).get("/api/v1/divisions/").status_code == 200  # the account still works
+
+
+def test_an_integration_never_disables_the_admin(api, org, today):
+    assert api("integration").patch("/api/v1/staff/admin/", {"active": False}, format="json").status_code == 403
+    replace = {"username": "admin", "active": False}
+    assert api("integration").put("/api/v1/staff/admin/", replace, format="json").status_code == 403
+    assert api("admin").get("/api/v1/cases/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["admin", "integration", "president", "vice_president", "tracking_officer"])
+def test_an_integration_neither_gives_nor_takes_a_court_wide_role(api, org, role, today):
+    client = api("integration")
+    response = client.patch("/api/v1/staff/clerk1/", {"roles": ["clerk", role]}, format="json")
+    assert response.status_code == 403 and role in response.json()["roles"][0], response.content
+    person = {"username": f"new-{role}", "name": "新人", "roles": [role], "division": "civil-1"}
+    response = client.post("/api/v1/staff/", person, format="json")
+    assert response.status_code == 403 and "roles" in response.json(), response.content
+    assert not User.objects.filter(username=f"new-{role}").exists()
+    assert sorted(User.objects.get(username="clerk1").roles) == ["clerk"]
+    # An administrator may.
+    assert api("admin").patch("/api/v1/staff/clerk1/", {"roles": ["clerk", role]}, format="json").status_code == 200
+
+
+def test_an_integration_syncs_people_and_their_division_roles(api, org, today):
+    client = api("integration")
+    person = {"username": "newjudge", "name": "新法官", "roles": ["handler"], "division": "civil-1"}
+    assert client.post("/api/v1/staff/", person, format="json").status_code == 201
+    response = client.patch("/api/v1/staff/judge1/", {"roles": ["division_head", "handler"]}, format="json")
+    assert response.status_code == 200 and response.json()["roles"] == ["division_head", "handler"]
+    response = client.patch("/api/v1/staff/judge2/", {"username": "judge2b", "division": "civil-1"}, format="json")
+    assert response.status_code == 200 and response.json()["division"] == "civil-1"
+    response = client.patch("/api/v1/staff/clerk1/", {"active": False, "roles": []}, format="json")
+    assert response.status_code == 200 and (response.json()["active"], response.json()["roles"]) == (False, [])
+    assert User.objects.get(username="newjudge").has_usable_password() is False
+
+
+def test_every_accepted_role_change_is_in_the_audit_trail_with_its_source(api, org, today):
+    from audit.models import Source
+
+    response = api("integration").patch("/api/v1/staff/clerk1/", {"roles": ["clerk", "handler"]}, format="json")
+    assert response.status_code == 200
+    # The latest row by id: the clock is pinned earlier than when the fixture's rows were written.
+    latest = User.objects.get(username="clerk1").history.order_by("-history_id").first()
+    assert latest.history_user == org["integration"]
+    assert latest.history_source == Source.API_TOKEN
+    assert latest.history_change_reason == "roles: clerk -> clerk, handler"
+    assert sorted(latest.groups.values_list("group__name", flat=True)) == ["clerk", "handler"]
+
+
+@pytest.mark.parametrize("role", ["clerk", "head", "president", "tracking_officer", "nobody"])
+def test_nobody_else_changes_staff_even_through_the_service(org, role, today):
+    from django.core.exceptions import PermissionDenied
+
+    from cases import services
+
+    with pytest.raises(PermissionDenied):
+        services.update_person(org[role], org["handler"], name="改名")
+    with pytest.raises(PermissionDenied):
+        services.create_person(org[role], username="newcomer", roles=["clerk"])
+    assert User.objects.get(username="judge1").name != "改名"
+    assert not User.objects.filter(username="newcomer").exists()

@@ -6,7 +6,9 @@
 * Every route answers each role without a server error.
 * Every page and API action that changes data is tried by every role: the roles the policy
   allows get through (a form error is fine), the others get 403 or 404, and nothing changes.
-* Object level: a case, plan or dispatch list of another division cannot be changed by id.
+* Object level: a case, plan or dispatch list of another division cannot be changed by id, and
+  every route that names an object answers "not yours" exactly as "not there" (404).
+* Acting heads: a stand-in whose acting period is over, or not begun, holds no power of the head.
 * Integration accounts use the API only; nobody but an admin reaches the admin.
 """
 
@@ -23,8 +25,9 @@ from rest_framework.test import APIClient
 
 from alerts import dispatch as alert_dispatch
 from alerts import tracking
-from alerts.models import Alert, DispatchList, UrgingNotice
+from alerts.models import Alert, DispatchItem, DispatchList, UrgingNotice
 from alerts.services import file_plan
+from cases.limits_models import ExcludedPeriod, Extension
 from cases.models import Case
 from reports import services as report_services
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
@@ -62,6 +65,7 @@ ROLES = [
     "integration",
     "admin",
     "norole_a",
+    "acting_past_a",
 ]
 
 
@@ -79,6 +83,12 @@ class World:
     dispatch_b: DispatchList
     bulletin: object
     urging: UrgingNotice | None
+    alert_b: Alert
+    urging_b: UrgingNotice | None
+    period_a: ExcludedPeriod
+    period_b: ExcludedPeriod
+    extension_a: Extension
+    extension_b: Extension
 
 
 @pytest.fixture
@@ -98,11 +108,16 @@ def world(court) -> World:
         "integration": UserFactory(username="sync", court=court, division=None, roles=["integration"]),
         "admin": UserFactory(username="root", court=court, division=None, roles=["admin"], is_staff=True),
         "norole_a": UserFactory(username="visitor-a", court=court, division=a, roles=[]),
+        # A handler of division B who stood in for A's head until yesterday (tests/security/
+        # test_acting_heads.py has periods to come and periods missing a date).
+        "acting_past_a": UserFactory(username="stand-in", court=court, division=b, roles=["handler"]),
     }
+    today = timezone.localdate()
     a.head, b.head = p["head_a"], p["head_b"]
+    a.acting_head = p["acting_past_a"]
+    a.acting_from, a.acting_until = today - dt.timedelta(days=30), today - dt.timedelta(days=1)
     a.save()
     b.save()
-    today = timezone.localdate()
     old = today - dt.timedelta(days=400)  # over 6 (and 12) months
     case_a = CaseFactory(court=court, division=a, handler=p["handler_a"], filed_on=old)
     case_b = CaseFactory(court=court, division=b, handler=p["handler_b"], filed_on=old)
@@ -125,6 +140,14 @@ def world(court) -> World:
     )
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     bulletin = report_services.build_bulletin(last_month).bulletin
+    ledger = {}
+    for side, case in (("a", case_a), ("b", case_b)):
+        ledger[f"period_{side}"] = ExcludedPeriod.objects.create(
+            case=case, reason_code="appraisal", start=old + dt.timedelta(days=10), end=old + dt.timedelta(days=20)
+        )
+        ledger[f"extension_{side}"] = Extension.objects.create(
+            case=case, step=1, length=3, reason="鉴定", requested_on=today
+        )
     return World(
         people=p,
         division_a=a,
@@ -137,8 +160,22 @@ def world(court) -> World:
         dispatch_a=DispatchList.objects.filter(division=a).first(),
         dispatch_b=DispatchList.objects.filter(division=b).first(),
         bulletin=bulletin,
-        urging=UrgingNotice.objects.filter(handler=p["handler_a"]).first(),
+        urging=_urging(DispatchList.objects.filter(division=a).first(), case_a, p["handler_a"], today),
+        alert_b=Alert.objects.filter(case=case_b).first(),
+        urging_b=_urging(DispatchList.objects.filter(division=b).first(), case_b, p["handler_b"], today),
+        **ledger,
     )
+
+
+def _urging(dispatch_list: DispatchList, case: Case, handler, today) -> UrgingNotice:
+    """An urging notice on the division's list (the week's list may have no case needing one)."""
+    existing = UrgingNotice.objects.filter(handler=handler).first()
+    if existing is not None:
+        return existing
+    item = DispatchItem.objects.create(
+        dispatch_list=dispatch_list, case=case, handler=handler, level="over_6m", over_15m=False, filed_on=case.filed_on
+    )
+    return UrgingNotice.objects.create(item=item, handler=handler, sent_on=today)
 
 
 # --- every route --------------------------------------------------------------------------------
@@ -402,16 +439,104 @@ def test_another_divisions_case_cannot_be_changed_by_id(client, world):
             assert response.status_code == 404, (role, action, response.status_code)
         assert client.get(f"/cases/{case_b.pk}/").status_code == 404
         assert client.post(f"/alerts/plans/case/{case_b.pk}/", {}).status_code == 404
-        assert client.post(f"/alerts/plans/{world.plan_b.pk}/review/", {"decision": "approve"}).status_code in (
-            403,
-            404,
-        )
-        assert client.post(f"/alerts/dispatch/{world.dispatch_b.pk}/acknowledge/").status_code in (403, 404)
+        assert client.post(f"/alerts/plans/{world.plan_b.pk}/review/", {"decision": "approve"}).status_code == 404
+        assert client.post(f"/alerts/dispatch/{world.dispatch_b.pk}/acknowledge/").status_code == 404
         client.logout()
         api = APIClient()
         api.force_authenticate(user)
         assert api.patch(f"/api/v1/cases/{case_b.pk}/", {"cause": "x"}, format="json").status_code == 404
         assert api.get(f"/api/v1/cases/{case_b.pk}/").status_code == 404
-        assert api.post(f"/api/v1/plans/{world.plan_b.pk}/approve/", {}, format="json").status_code in (403, 404)
+        assert api.post(f"/api/v1/plans/{world.plan_b.pk}/approve/", {}, format="json").status_code == 404
     case_b.refresh_from_db()
     assert case_b.status == "open" and case_b.cause == "民间借贷纠纷"
+
+
+# --- "not yours" answers as "not there" -----------------------------------------------------------
+
+MISSING = 999999
+# What a route's id names, by route name (first match): a route that names an object of a division
+# must be listed here, or the walk below fails and asks for it.
+OBJECT_KINDS = [
+    ("api:case-excluded-periods", "case"),
+    ("api:case-extensions", "case"),
+    ("api:case-", "case"),
+    ("api:alert-", "alert"),
+    ("api:plan-", "plan"),
+    ("api:dispatch-", "dispatch"),
+    ("api:excluded-period-", "period"),
+    ("api:extension-", "extension"),
+    ("cases:limit_period_end", "period"),
+    ("cases:limit_extension_decide", "extension"),
+    ("cases:", "case"),
+    ("alerts:plan_file", "case"),
+    ("alerts:plan_review", "plan"),
+    ("alerts:alert_acknowledge", "alert"),
+    ("alerts:dispatch_", "dispatch"),
+    ("alerts:urging_answer", "urging"),
+    ("reports:dispatch_xlsx", "dispatch"),
+    ("reports:division", "division"),
+]
+# Routes whose object every signed-in person sees: the organisation chart, bulletins, accounts.
+SHARED = ("api:division-", "api:staff-", "api:bulletin-", "reports:bulletin", "password_reset_confirm")
+# Who must not see which division's objects: the other division's people; an account with no
+# role (not even its own division's); a stand-in whose acting period is over.
+STRANGERS = [
+    ("clerk_a", "b"),
+    ("handler_a", "b"),
+    ("head_a", "b"),
+    ("norole_a", "a"),
+    ("norole_a", "b"),
+    ("acting_past_a", "a"),
+]
+
+
+def _object(world: World, kind: str, side: str):
+    if kind == "urging":
+        return world.urging if side == "a" else world.urging_b
+    if kind == "division":
+        return getattr(world, f"division_{side}")
+    return getattr(world, f"{kind}_{side}")
+
+
+def routes_with_objects() -> list[tuple[str, str, str]]:
+    """(name, pattern, kind) of every route that names an object of a division."""
+    found, unknown = [], []
+    for name, pattern in routes():
+        if not re.search(r"<|\(\?P", pattern) or name.startswith(SHARED):
+            continue
+        kind = next((k for prefix, k in OBJECT_KINDS if name.startswith(prefix)), None)
+        if kind is None:
+            unknown.append(name)
+        found.append((name, pattern, kind))
+    assert unknown == [], f"routes naming an object the walk does not know: {unknown}"
+    return found
+
+
+@pytest.mark.parametrize("role,side", STRANGERS, ids=[f"{r}-{s}" for r, s in STRANGERS])
+def test_an_object_you_cannot_see_answers_as_one_that_does_not_exist(client, world, role, side):
+    """Every page and API route that names a case, alert, plan, dispatch list, urging notice,
+    excluded period, extension or division answers a person who may not see it exactly as it
+    answers for an id that does not exist, for every method, and changes nothing."""
+    user = world.people[role]
+    client.force_login(user)
+    api = APIClient()
+    api.force_authenticate(user)
+    before = snapshot(world)
+    checked = 0
+    for name, pattern, kind in routes_with_objects():
+        obj = _object(world, kind, side)
+        assert obj is not None, (name, kind)
+        values = {"action": "suspend", "fmt": "csv"}
+        hidden = url_of(pattern, {**values, **dict.fromkeys(("pk", "case_pk", "period_pk", "extension_pk"), obj.pk)})
+        missing = url_of(pattern, {**values, **dict.fromkeys(("pk", "case_pk", "period_pk", "extension_pk"), MISSING)})
+        is_api = hidden.startswith("/api/")
+        for method in ("get", "post", "patch", "put") if is_api else ("get", "post"):
+            if is_api:
+                answers = [getattr(api, method)(url, {}, format="json").status_code for url in (hidden, missing)]
+            else:
+                answers = [getattr(client, method)(url, {}).status_code for url in (hidden, missing)]
+            assert answers[0] == answers[1], (role, name, method.upper(), hidden, answers)
+            assert answers[0] in (404, 405), (role, name, method.upper(), hidden, answers)
+            checked += 1
+    assert checked > 60
+    assert snapshot(world) == before
