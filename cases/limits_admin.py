@@ -4,7 +4,10 @@ Rules, steps and the calendar are edited here. Periods and extensions go through
 services so that the deadline moves with them.
 """
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from . import limits_services
@@ -46,8 +49,49 @@ class LimitRuleAdmin(admin.ModelAdmin):
         )
 
 
+def _save_period(user, period: ExcludedPeriod | None, cleaned: dict, changed: list[str]) -> ExcludedPeriod:
+    """Record or change a period through the service: validation and the deadline move with it."""
+    fields = limits_services.PERIOD_FIELDS
+    if period is not None:
+        return limits_services.change_period(user, period, {f: cleaned[f] for f in changed if f in fields})
+    data = {f: cleaned.get(f) for f in fields}
+    data["reason"] = data["reason"] or ""
+    data["document_ref"] = data["document_ref"] or ""
+    return limits_services.record_period(user, cleaned["case"], **data)
+
+
+class _TrialRun(Exception):
+    """Rolls back a trial run of the service."""
+
+
+class ExcludedPeriodAdminForm(forms.ModelForm):
+    """The service's rules (dates, overlaps) shown as form errors, not as a server error: the form
+    runs the service in a transaction that it rolls back, and the admin then saves for real."""
+
+    user = None  # set by ExcludedPeriodAdmin.get_form (the admin's form factory gives the model and fields)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            with transaction.atomic():
+                current = ExcludedPeriod.objects.get(pk=self.instance.pk) if self.instance.pk else None
+                _save_period(self.user, current, cleaned, self.changed_data)
+                raise _TrialRun
+        except _TrialRun:
+            pass
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, messages in errors.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
 @admin.register(ExcludedPeriod)
 class ExcludedPeriodAdmin(admin.ModelAdmin):
+    form = ExcludedPeriodAdminForm
+
     list_display = ["case", "reason_code", "start", "end", "recorded_by", "document_ref", "reviewed_on"]
     list_filter = ["reason_code", ("end", admin.EmptyFieldListFilter)]
     search_fields = ["case__case_number", "reason", "document_ref"]
@@ -55,18 +99,13 @@ class ExcludedPeriodAdmin(admin.ModelAdmin):
     raw_id_fields = ["case", "awaited_case", "recorded_by"]
     readonly_fields = ["recorded_by", "recorded_at"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
     def save_model(self, request, obj, form, change):
-        # Through the service: validation and the deadline move with the period.
-        fields = limits_services.PERIOD_FIELDS
-        if change:
-            changes = {f: form.cleaned_data[f] for f in form.changed_data if f in fields}
-            limits_services.change_period(request.user, obj, changes)
-        else:
-            data = {f: form.cleaned_data.get(f) for f in fields}
-            data["reason"] = data["reason"] or ""
-            data["document_ref"] = data["document_ref"] or ""
-            new = limits_services.record_period(request.user, form.cleaned_data["case"], **data)
-            obj.pk = new.pk
+        saved = _save_period(request.user, obj if change else None, form.cleaned_data, form.changed_data)
+        obj.pk = saved.pk
 
     def delete_model(self, request, obj):
         limits_services.delete_period(request.user, obj)

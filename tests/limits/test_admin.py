@@ -63,6 +63,39 @@ def test_period_added_in_the_admin_moves_the_deadline(admin_client, register):
     assert Case.objects.get(pk=case.pk).deadline == D(2024, 9, 25)
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [("2024-03-01", "2024-04-10", "start"), ("2024-04-01", "9999-12-31", "end"), ("2024-04-10", "2024-04-01", "end")],
+)
+def test_a_period_the_service_refuses_is_a_form_error_in_the_admin(admin_client, register, start, end, field):
+    case = register("民初", D(2024, 3, 15))
+    deadline = Case.objects.get(pk=case.pk).deadline
+    response = admin_client.post(
+        "/admin/cases/excludedperiod/add/",
+        {"case": case.pk, "reason_code": "appraisal", "start": start, "end": end, "reason": "鉴定"},
+    )
+    assert response.status_code == 200  # the form again, not a server error
+    assert field in response.context["adminform"].form.errors
+    assert not ExcludedPeriod.objects.exists()
+    assert Case.objects.get(pk=case.pk).deadline == deadline
+
+
+def test_a_period_changed_in_the_admin_is_checked_by_the_service(admin_client, register):
+    case = register("民初", D(2024, 3, 15))
+    admin_client.post(
+        "/admin/cases/excludedperiod/add/",
+        {"case": case.pk, "reason_code": "appraisal", "start": "2024-04-01", "end": "2024-04-10", "reason": "鉴定"},
+    )
+    period = ExcludedPeriod.objects.get()
+    url = f"/admin/cases/excludedperiod/{period.pk}/change/"
+    data = {"case": case.pk, "reason_code": "appraisal", "start": "2024-04-01", "reason": "鉴定", "document_ref": ""}
+    assert admin_client.post(url, {**data, "end": "9999-12-31"}).status_code == 200
+    assert ExcludedPeriod.objects.get().end == D(2024, 4, 10)
+    assert admin_client.post(url, {**data, "end": "2024-04-20"}).status_code == 302
+    assert ExcludedPeriod.objects.get().end == D(2024, 4, 20)
+    assert Case.objects.get(pk=case.pk).deadline == D(2024, 10, 8)
+
+
 def test_calendar_override_in_the_admin(admin_client, register):
     case = register("民初", D(2024, 3, 20))
     response = admin_client.post(
