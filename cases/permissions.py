@@ -231,6 +231,26 @@ def staff_change_refusals(
     return errors
 
 
+# Who oversees a division: court leadership and the trial management office, assigned by an
+# administrator, never by a synced personnel system.
+DIVISION_OVERSIGHT_FIELDS = ("vice_president", "tracking_officer")
+
+
+def division_change_refusals(actor: User, division: Division | None, changes: dict) -> dict[str, list[str]]:
+    """Why `actor` may not make these changes to a division (None: a new one), keyed by field.
+
+    Admins may make any change. An integration keeps divisions and their heads (and acting heads)
+    in step with the personnel system, like the division roles it gives people; it never names the
+    vice-president in charge or the tracking officer."""
+    if actor.is_active and actor.has_role(Role.ADMIN):
+        return {}
+    errors: dict[str, list[str]] = {}
+    for name in DIVISION_OVERSIGHT_FIELDS:
+        if name in changes and changes[name] != (getattr(division, name) if division is not None else None):
+            errors[name] = [_("Only an administrator names a division's vice-president in charge or tracking officer.")]
+    return errors
+
+
 # --- monthly bulletin -------------------------------------------------------------------
 
 

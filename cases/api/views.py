@@ -16,7 +16,13 @@ from rest_framework.response import Response
 
 from cases import imports, limits, services
 from cases.models import Case, CaseEvent, Division, User
-from cases.permissions import can_edit_case, can_manage_organisation, can_register_cases, visible_cases
+from cases.permissions import (
+    can_edit_case,
+    can_manage_organisation,
+    can_register_cases,
+    division_change_refusals,
+    visible_cases,
+)
 
 from .common import CappedPageNumberPagination, StrictQueryParamsMixin, UpdatedAtCursorPagination, parse_as_of
 from .filters import CaseFilter
@@ -94,13 +100,23 @@ class DivisionViewSet(NoDeleteModelViewSet):
     def get_queryset(self):
         return Division.objects.select_related("court", "head", "acting_head", "vice_president", "tracking_officer")
 
+    def _check(self, serializer) -> None:
+        refusals = division_change_refusals(self.request.user, serializer.instance, serializer.validated_data)
+        if refusals:
+            raise exceptions.PermissionDenied({"detail": next(iter(refusals.values()))[0], **refusals})
+
     def perform_create(self, serializer):
         from cases.models import Court
 
+        self._check(serializer)
         court = Court.default()
         if court is None:
             raise exceptions.ValidationError({"court": [_("No court is set up yet.")]})
         serializer.save(court=court)
+
+    def perform_update(self, serializer):
+        self._check(serializer)
+        serializer.save()
 
 
 STAFF_CHANGES = (

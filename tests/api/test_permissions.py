@@ -223,3 +223,27 @@ def test_nobody_else_changes_staff_even_through_the_service(org, role, today):
         services.create_person(org[role], username="newcomer", roles=["clerk"])
     assert User.objects.get(username="judge1").name != "改名"
     assert not User.objects.filter(username="newcomer").exists()
+
+
+# --- what an integration may change in a division ---------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "person"), [("vice_president", "vp1"), ("tracking_officer", "tracker1")])
+def test_an_integration_never_names_a_divisions_overseers(api, org, field, person, today):
+    response = api("integration").patch("/api/v1/divisions/civil-1/", {field: person}, format="json")
+    assert response.status_code == 403, response.content
+    assert response.json()[field] and response.json()["detail"]
+    org["division"].refresh_from_db()
+    assert getattr(org["division"], field) is None
+    created = api("integration").post(
+        "/api/v1/divisions/", {"code": "civil-9", "name": "民九庭", "kind": "civil", field: person}, format="json"
+    )
+    assert created.status_code == 403 and field in created.json()
+    assert api("admin").patch("/api/v1/divisions/civil-1/", {field: person}, format="json").status_code == 200
+
+
+def test_an_integration_keeps_divisions_and_their_heads_in_step(api, org, today):
+    changed = {"name": "民一庭（新）", "head": "judge1", "vice_president": None, "tracking_officer": None}
+    response = api("integration").patch("/api/v1/divisions/civil-1/", changed, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["head"] == "judge1"
