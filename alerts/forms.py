@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases import date_range
 from cases.forms import DateInput
 
 from .models import PlanReason
@@ -30,7 +31,8 @@ class ReviewForm(forms.Form):
 
 class RunJobForm(forms.Form):
     job = forms.ChoiceField(label=_("Job"), choices=[])
-    as_of = forms.DateField(label=_("For the date"), widget=DateInput())
+    # The jobs move the date a week or a month; at the calendar's ends that overflows.
+    as_of = forms.DateField(label=_("For the date"), widget=DateInput(), validators=[date_range.validate])
     now = forms.BooleanField(
         label=_("Run it now and wait for the result"),
         required=False,
