@@ -14,12 +14,13 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
+from rest_framework import exceptions, pagination, parsers, renderers, serializers, status, throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -45,12 +46,22 @@ def django_errors_to_drf(exc: DjangoValidationError) -> exceptions.ValidationErr
 
 
 def exception_handler(exc, context):
-    """The one place where service errors become HTTP answers (REST_FRAMEWORK EXCEPTION_HANDLER)."""
+    """The one place where service errors become HTTP answers (REST_FRAMEWORK EXCEPTION_HANDLER).
+
+    Every error answer is JSON, whatever format the endpoint or the client chose (the schema's
+    YAML, a CSV or PDF download, the browsable API's HTML)."""
     if isinstance(exc, DjangoValidationError):
         exc = django_errors_to_drf(exc)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    return drf_exception_handler(exc, context)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()  # not get_object_or_404's "No Bulletin matches the given query."
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        request.accepted_renderer = renderers.JSONRenderer()
+        request.accepted_media_type = renderers.JSONRenderer.media_type
+    return response
 
 
 # The deepest JSON any endpoint reads is a bulk batch: an array of objects (2 levels).

@@ -272,6 +272,25 @@ def test_a_server_error_under_the_api_answers_json_and_pages_keep_their_html(cli
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
 
 
+def test_errors_are_json_whatever_format_the_endpoint_or_the_client_chose(api, listing):
+    client = api("admin")
+    bulletin = listing["bulletin"].pk
+    for method, url, accept, status in [
+        ("GET", "/api/v1/bulletins/999999/csv/", "text/csv", 404),
+        ("GET", "/api/v1/bulletins/999999/pdf/", "application/pdf", 404),
+        ("GET", f"/api/v1/bulletins/{bulletin}/csv/?page=x", "text/csv", 400),
+        ("GET", "/api/v1/cases/?page=x", "text/html", 400),
+        ("GET", "/api/v1/cases/?page=x&format=api", "text/html", 400),
+        ("GET", "/api/v1/cases/999999/", "text/html", 404),
+        ("TRACE", "/api/schema/", "*/*", 405),
+        ("POST", "/api/docs/", "text/html", 405),
+    ]:
+        response = client.generic(method, url, HTTP_ACCEPT=accept)
+        assert response.status_code == status, (method, url, response.status_code)
+        assert response["Content-Type"] == "application/json", (method, url, response["Content-Type"])
+        assert "matches the given query" not in response.content.decode()
+
+
 @pytest.mark.parametrize("method", ["TRACE", "CONNECT"])
 def test_an_unsupported_method_is_a_405_even_with_query_parameters(api, listing, method):
     client = api("admin")
