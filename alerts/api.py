@@ -43,7 +43,10 @@ class AlertSerializer(serializers.ModelSerializer):
         help_text="Username of the case's current handler.",
     )
     acknowledged_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Username of the first person who acknowledged it."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the first person who acknowledged it (null while nobody has).",
     )
     is_active = serializers.BooleanField(read_only=True, help_text="Not resolved and not superseded.")
 
@@ -104,7 +107,10 @@ class PlanSerializer(serializers.ModelSerializer):
     )
     author = serializers.SlugRelatedField(slug_field="username", read_only=True, help_text="Who filed the plan.")
     reviewer = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="The division head who approved or returned it."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The division head who approved or returned it (null until reviewed).",
     )
     submit = serializers.BooleanField(
         write_only=True, default=True, help_text="Submit for review at once (default); false keeps a draft."
@@ -204,7 +210,10 @@ class DispatchSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, help_text="Division head (or acting head) it was sent to."
     )
     acknowledged_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Who acknowledged it first."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who acknowledged it first (null while nobody has).",
     )
     items = DispatchItemSerializer(many=True, read_only=True, help_text="The cases on the list, oldest filing first.")
 

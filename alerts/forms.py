@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases import dates
 from cases.forms import IsoDateField
 
 from .models import PlanReason
@@ -30,7 +31,8 @@ class ReviewForm(forms.Form):
 
 class RunJobForm(forms.Form):
     job = forms.ChoiceField(label=_("Job"), choices=[])
-    as_of = IsoDateField(label=_("For the date"))
+    # The jobs move the date a week or a month; at the calendar's ends that overflows.
+    as_of = IsoDateField(label=_("For the date"), validators=[dates.validate_read_date])
     now = forms.BooleanField(
         label=_("Run it now and wait for the result"),
         required=False,

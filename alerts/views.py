@@ -291,7 +291,7 @@ def tracking(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     divisions = permissions.visible_divisions(user)
     division = None
-    if request.GET.get("division", "").isdigit():
+    if request.GET.get("division", "").isdecimal():  # not isdigit(): int("²") fails
         division = divisions.filter(pk=int(request.GET["division"])).first()
     level = request.GET.get("level", "")
     qs = selectors.tracking_list(user, today, division=division)

@@ -1,9 +1,7 @@
 """The REST API: /api/v1/ resources, the OpenAPI schema and its docs page (served locally)."""
 
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -11,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from alerts.api import register as register_alerts
 from cases.api.views import CaseViewSet, DivisionViewSet, StaffViewSet
+from courtflow.errors import api_error
 from reports.api import register as register_reports
 
 app_name = "api"
@@ -37,8 +36,9 @@ class EnglishSchemaView(SpectacularAPIView):
 
 @csrf_exempt
 def not_found(request, *args, **kwargs):
-    """Anything else under /api/ answers JSON, as the schema promises, not the HTML 404 page."""
-    return JsonResponse({"detail": _("Not found.")}, status=404)
+    """Anything else under /api/ answers JSON, as the schema promises, not the HTML 404 page
+    (handler404 does the same in production; this route keeps it so with DEBUG on)."""
+    return api_error(404)
 
 
 urlpatterns = [
@@ -46,5 +46,6 @@ urlpatterns = [
     path("v1/", include("cases.api.limits")),
     path("schema/", EnglishSchemaView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", not_found),
+    # [\s\S], not ".": a newline in the path (%0A) must not fall through to the HTML 404 page.
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -17,3 +17,9 @@ urlpatterns = [
     path("", case_views.home, name="home"),
     path("", include("cases.urls")),
 ]
+
+# JSON under /api/, the HTML pages elsewhere (courtflow/errors.py).
+handler400 = "courtflow.errors.bad_request"
+handler403 = "courtflow.errors.permission_denied"
+handler404 = "courtflow.errors.page_not_found"
+handler500 = "courtflow.errors.server_error"

@@ -23,7 +23,7 @@ from alerts import jobs as alert_jobs
 from alerts.forms import RunJobForm
 from alerts.models import DispatchList, Job, JobRun, PlanStatus
 from alerts.queueing import Sent, send_job
-from cases import permissions
+from cases import dates, permissions
 from cases.models import Division
 from cases.roles import Role
 from cases.views import paginate, query_without_page
@@ -117,10 +117,24 @@ def hbar_chart(rows: list[tuple[str, int, int]], width: int = 560) -> dict[str, 
 
 
 def _as_of(request: HttpRequest) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.GET.get("as_of", ""))
-    except ValueError:
+    """`?as_of=` of the dashboards; None (the latest figures) when absent, and, with a warning,
+    when it is no date or outside the reading range of cases.dates (the year-end baseline and the 12-month trend
+    would overflow at the calendar's ends)."""
+    raw = request.GET.get("as_of", "")
+    if not raw:
         return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if day is None or not dates.in_read_range(day):
+        messages.warning(
+            request,
+            _("The requested date is not a date from %(earliest)s to %(latest)s; the latest figures are shown.")
+            % {"earliest": dates.READ_EARLIEST.isoformat(), "latest": dates.READ_LATEST.isoformat()},
+        )
+        return None
+    return day
 
 
 def _overview_context(overview) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, pagination, parsers, serializers, status, throttling
+from rest_framework import exceptions, pagination, parsers, renderers, serializers, status, throttling
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -45,17 +46,49 @@ def django_errors_to_drf(exc: DjangoValidationError) -> exceptions.ValidationErr
 
 
 def exception_handler(exc, context):
-    """The one place where service errors become HTTP answers (REST_FRAMEWORK EXCEPTION_HANDLER)."""
+    """The one place where service errors become HTTP answers (REST_FRAMEWORK EXCEPTION_HANDLER).
+
+    Every error answer is JSON, whatever format the endpoint or the client chose (the schema's
+    YAML, a CSV or PDF download, the browsable API's HTML)."""
     if isinstance(exc, DjangoValidationError):
         exc = django_errors_to_drf(exc)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    return drf_exception_handler(exc, context)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()  # not get_object_or_404's "No Bulletin matches the given query."
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        request.accepted_renderer = renderers.JSONRenderer()
+        request.accepted_media_type = renderers.JSONRenderer.media_type
+    return response
+
+
+# The deepest JSON any endpoint reads is a bulk batch: an array of objects (2 levels).
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(value) -> int:
+    """Nesting depth of parsed JSON (a scalar is 0, [] or {} is 1), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 class SizeLimitedJSONParser(parsers.JSONParser):
     """DRF reads the body stream itself, bypassing Django's DATA_UPLOAD_MAX_MEMORY_SIZE check:
-    refuse an oversized body here (413) before reading it."""
+    refuse an oversized body here (413) before reading it. JSON nested deeper than
+    MAX_JSON_DEPTH is refused too (400): `[` × 100,000 would exhaust Python's recursion limit
+    in the decoder, and a few thousand levels would in any code that walks the value."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -67,7 +100,16 @@ class SizeLimitedJSONParser(parsers.JSONParser):
                 length = 0
             if length > limit:
                 raise PayloadTooLarge()
-        return super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            data = None
+        else:
+            if json_depth(data) <= MAX_JSON_DEPTH:
+                return data
+        raise exceptions.ParseError(
+            _("JSON parse error - nested deeper than %(depth)d levels.") % {"depth": MAX_JSON_DEPTH}
+        )
 
 
 # --- query parameters ---------------------------------------------------------------------
@@ -103,6 +145,8 @@ class StrictQueryParamsMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if getattr(self, request.method.lower(), None) is None:
+            return  # a method the endpoint does not serve (TRACE, CONNECT): DRF answers 405
         unknown = sorted(set(request.query_params) - self.allowed_query_params())
         if unknown:
             raise exceptions.ValidationError({name: [_("Unknown query parameter.")] for name in unknown})
@@ -126,13 +170,16 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_iso_date(raw: str, field: str) -> dt.date:
-    """A strict YYYY-MM-DD date, or a 400 naming `field`."""
+    """A strict YYYY-MM-DD date within cases.dates' reading range, or a 400 naming `field`."""
     try:
         if not _ISO_DATE.match(raw):
             raise ValueError(raw)
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise exceptions.ValidationError({field: [_("Enter a date as YYYY-MM-DD.")]}) from None
+    if not dates.in_read_range(day):
+        raise exceptions.ValidationError({field: [dates.read_range_message()]})
+    return day
 
 
 # --- pagination ---------------------------------------------------------------------------
@@ -153,23 +200,45 @@ class _CappedPaginator(Paginator):
         return self.object_list.order_by().values("pk")[: self.cap].count()
 
 
+_WHOLE_NUMBER = re.compile(r"^[0-9]{1,10}$")
+
+
 class CappedPageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    # page × page_size bounds the SQL LIMIT and OFFSET: unbounded, a 22-digit page overflows bigint.
+    # A million pages of 50 is far beyond any court's register; full syncs use the export's cursor.
+    max_page = 1_000_000
     count_cap = 10_000
     page_size_query_description = gettext_lazy("Rows per page, 1 to 500 (default 50).")
+
+    def get_page_number(self, request, paginator=None) -> int:
+        """`?page=`: a whole number from 1 to max_page (default 1), or a 400 naming `page`.
+        A page within bounds past the last one is a 404, as in DRF."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw in (None, ""):
+            return 1
+        if _WHOLE_NUMBER.match(raw) and 1 <= int(raw) <= self.max_page:
+            return int(raw)
+        raise exceptions.ValidationError(
+            {self.page_query_param: [_("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page}]}
+        )
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["description"] = f"Page number, 1 to {self.max_page:,} (default 1)."
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         page_size = self.get_page_size(request)
-        raw_page = request.query_params.get(self.page_query_param) or 1
-        try:
-            page_number = int(raw_page)
-        except (TypeError, ValueError):
-            raise exceptions.NotFound(_("Invalid page.")) from None
-        if page_number < 1:
-            raise exceptions.NotFound(_("Invalid page."))
+        page_number = self.get_page_number(request)
         # Count far enough to know whether the requested page and one more row exist.
         cap = max(self.count_cap, page_number * page_size + 1)
         paginator = _CappedPaginator(queryset, page_size, cap=cap)
@@ -253,6 +322,9 @@ class UpdatedAtCursorPagination(pagination.BasePagination):
             text = base64.urlsafe_b64decode(raw.encode("ascii") + b"==").decode("ascii")
             stamp, pk = text.rsplit("|", 1)
             when = parse_datetime(stamp)
+            if when is None or timezone.is_naive(when):
+                raise ValueError
+            when = dates.moment_in_utc(when)
             if when is None:
                 raise ValueError
             return when, int(pk)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from cases import ageing, case_numbers
+from cases import ageing, case_numbers, dates
 from cases.case_numbers import CASE_TYPE_CHOICES, Category
 from cases.models import Case, CaseStatus, Court, Division, Procedure, User
 
@@ -51,32 +51,46 @@ def _filed_bound(level: str, as_of: dt.date, warning_days: int) -> Q:
 
 
 class StrictDateFilter(filters.DateFilter):
-    """YYYY-MM-DD only, whatever the request's language."""
+    """YYYY-MM-DD only, whatever the request's language, within cases.dates' reading range."""
 
     field_class = forms.DateField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("validators", [dates.validate_read_date])
         super().__init__(*args, **kwargs)
 
 
 class UpdatedSinceField(forms.CharField):
+    """A date (its midnight in Asia/Shanghai) or an ISO 8601 date-time with any UTC offset up to
+    ±23:59, within cases.dates' reading range; cleaned to an aware datetime in UTC, because PostgreSQL
+    refuses offsets beyond ±15:59 in a timestamp literal."""
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
-        when = parse_datetime(value)
+        try:
+            when = parse_datetime(value)  # ValueError: well formed but impossible (25:00, +24:00)
+        except ValueError:
+            when = None
+        else:
+            if when is None:
+                try:
+                    day = dt.date.fromisoformat(value) if len(value) == 10 else None
+                except ValueError:
+                    day = None
+                when = dt.datetime.combine(day, dt.time.min) if day is not None else None
         if when is None:
-            try:
-                day = dt.date.fromisoformat(value) if len(value) == 10 else None
-            except ValueError:
-                day = None
-            if day is None:
-                raise forms.ValidationError(_("Enter a date (YYYY-MM-DD) or an ISO 8601 date-time."))
-            when = dt.datetime.combine(day, dt.time.min)
+            raise forms.ValidationError(_("Enter a date (YYYY-MM-DD) or an ISO 8601 date-time."))
         if timezone.is_naive(when):
+            if not dates.in_read_range(when.date()):
+                raise forms.ValidationError(dates.read_range_message())
             when = timezone.make_aware(when)
-        return when
+        moment = dates.moment_in_utc(when)
+        if moment is None:
+            raise forms.ValidationError(dates.read_range_message())
+        return moment
 
 
 class UpdatedSinceFilter(filters.Filter):

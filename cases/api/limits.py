@@ -85,7 +85,7 @@ class ExcludedPeriodSerializer(serializers.Serializer):
     recorded_by = Username(help_text="Username of who recorded the period.")
     recorded_at = serializers.DateTimeField(read_only=True, help_text="When the period was recorded.")
     reviewed_on = serializers.DateField(
-        read_only=True, help_text="When a running suspension was last reviewed (null if never)."
+        read_only=True, allow_null=True, help_text="When a running suspension was last reviewed (null if never)."
     )
 
 
@@ -137,7 +137,9 @@ class ExtensionSerializer(serializers.Serializer):
     requested_by = Username(help_text="Username of who requested it.")
     decided_by = Username(help_text="Username of who decided or recorded the decision.")
     by_higher_court = serializers.BooleanField(read_only=True, help_text="Decided by a higher court (recorded here).")
-    decided_on = serializers.DateField(read_only=True, help_text="Date of the decision (null while pending).")
+    decided_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Date of the decision (null while pending)."
+    )
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -259,7 +259,10 @@ class CaseSerializer(serializers.Serializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Username of who made the change; null for the system."
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of who made the change; null for the system.",
     )
 
     class Meta:

@@ -1,5 +1,6 @@
 """The OpenAPI contract: served, English, every field described, and honoured by the API
-(a bounded schemathesis run finds no 5xx and no answer outside the schema)."""
+(a bounded schemathesis run, with edge input in its mix, finds no 5xx and no answer outside
+the schema)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,22 @@ import datetime as dt
 
 import pytest
 import schemathesis
+from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.api.edges import UNSERVED_METHOD, check_edge_answer, edge_kind, edge_strategy, edits_for
 
 pytestmark = pytest.mark.django_db
 
@@ -90,47 +97,125 @@ def test_docs_page_loads_no_file_from_the_internet(client, db):
 
 @pytest.fixture
 def seeded(org, make_case, today):
-    """Some cases to find, so that generated ids sometimes hit real rows."""
-    for i in range(3):
-        make_case(filed_on=dt.date(2025, 1 + i, 10), clerk=org["clerk"])
+    """Some rows to find, so that generated ids sometimes hit real rows and every list has rows
+    whose optional fields are null (nobody acknowledged, reviewed or decided anything yet; a job
+    wrote an event): the answers are checked against the schema with those nulls in them."""
+    from alerts.models import Alert, ClearancePlan, DispatchList
+    from cases import limits_services
+    from cases.models import CaseEvent
+
+    cases = [make_case(filed_on=dt.date(2025, 1 + i, 10), clerk=org["clerk"]) for i in range(3)]
+    case = cases[0]
+    Alert.objects.create(case=case, level="over_15m", line_date=case.line_15m, raised_on=dt.date(2026, 6, 11))
+    ClearancePlan.objects.create(
+        case=case,
+        version=1,
+        author=org["handler"],
+        reason="appraisal",
+        expected_close_on=dt.date(2027, 1, 1),
+        steps="x",
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    DispatchList.objects.create(
+        division=org["division"],
+        week_start=dt.date(2026, 11, 16),
+        week_end=dt.date(2026, 11, 22),
+        as_of=dt.date(2026, 11, 23),
+        head=org["head"],
+        built_at=timezone.now(),
+    )
+    limits_services.record_period(org["clerk"], case, reason_code="appraisal", start=dt.date(2026, 10, 1))
+    limits_services.request_extension(org["clerk"], case, length=3, reason="案情复杂")
+    CaseEvent.objects.create(case=case, kind="updated", actor=None, effective_on=dt.date(2026, 11, 1), note="job")
     return org
 
 
-MAX_EXAMPLES = 5  # per operation and mode: about 250 requests, under a minute
+MAX_EXAMPLES = 5  # per operation and mode: about 350 requests
+EDGE_EXAMPLES = 1  # per operation and edge (tests/api/edges.py): about 300 requests
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+SETTINGS = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "phases": [Phase.explicit, Phase.generate],
+    "suppress_health_check": list(HealthCheck),
+}
+
+
+def call(case, headers):
+    """Send `case` in a savepoint, rolled back after a 5xx: the database error behind it (the whole
+    run is one test transaction) must not abort every request after it."""
+    with transaction.atomic():
+        response = case.call(headers=headers)
+        if response.status_code >= 500:
+            transaction.set_rollback(True)
+    return response
+
+
+def edge_run(operation, edits, headers, failures):
+    """One hypothesis run sending each edge of `operation` on a request of its own (the rest of
+    it generated), keeping every failure."""
+
+    @given(data=st.data())
+    @settings(max_examples=EDGE_EXAMPLES, **SETTINGS)
+    def run(data):
+        for name, edit in edits:
+            case = data.draw(edge_strategy(operation, edit))
+            try:
+                response = call(case, headers)
+                check_edge_answer(name, response)
+                if name != UNSERVED_METHOD:
+                    case.validate_response(response, checks=CHECKS)
+            except (AssertionError, FailureGroup) as exc:
+                failure = f"{operation.method.upper()} {operation.path} [edge: {name}]: {exc}"
+                if failure not in failures:  # hypothesis may run the example again
+                    failures.append(failure)
+
+    return run
 
 
 @pytest.mark.slow
 def test_schemathesis_no_server_errors_and_answers_match_the_schema(seeded, wsgi_app):
-    """Every operation, valid and invalid generated input: no 5xx, every answer in the schema."""
+    """Every operation with valid, invalid and edge input (tests/api/edges.py): no 5xx, every
+    answer JSON and in the schema (status code, content type, body), an unserved method a 405."""
     api_schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     token, _ = Token.objects.get_or_create(user=seeded["integration"])
     headers = {"Authorization": f"Token {token.key}"}
     failures = []
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 15
+
+    def collect(label, run):
+        try:
+            run()
+        except Unsatisfiable:
+            # e.g. no invalid variant of the bulk array that is not also a valid one
+            pass
+        except BaseException as exc:  # collect every operation's failure (groups too), then report all
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            failures.append(f"{label}: {exc}")
+
+    edges_sent = set()
     for operation in operations:
+        label = f"{operation.method.upper()} {operation.path}"
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=MAX_EXAMPLES,
-                deadline=None,
-                derandomize=True,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
+            @settings(max_examples=MAX_EXAMPLES, **SETTINGS)
             def run(case):
-                case.call_and_validate(headers=headers, checks=CHECKS)
+                response = call(case, headers)
+                case.validate_response(response, checks=CHECKS)
 
-            try:
-                run()
-            except Unsatisfiable:
-                # e.g. no invalid variant of the bulk array that is not also a valid one
-                continue
-            except BaseException as exc:  # collect every operation's failure (groups too), then report all
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]: {exc}")
+            collect(f"{label} [{mode.value}]", run)
+
+        edits = edits_for(operation)
+        collect(f"{label} [edges]", edge_run(operation, edits, headers, failures))
+        edges_sent |= {edge_kind(name) for name, _ in edits}
+    # The mix holds every kind of edge the API has a parameter or body for.
+    for kind in ("page", "page_size", "as_of", "as_of&aging_level", "updated_since", "cursor", "filed_after"):
+        assert kind in edges_sent, kind
+    assert {UNSERVED_METHOD, "newline as id"} <= edges_sent
+    assert any(kind.startswith("JSON nested") for kind in edges_sent)
     assert failures == [], "\n\n".join(failures)

@@ -111,6 +111,14 @@ def test_tracking_list_and_acknowledge(client, tracker, old_case, make_case, dja
     assert alert.acknowledged_by == tracker
 
 
+def test_tracking_list_with_an_odd_division_number_shows_the_whole_list(client, tracker, old_case):
+    client.force_login(tracker)
+    for division in ("²", "9999999999999999999999", "-1", "x"):
+        response = client.get(reverse("alerts:tracking"), {"division": division})
+        assert response.status_code == 200, division
+        assert old_case.case_number in response.content.decode()
+
+
 def test_head_acknowledges_dispatch(client, head, handler, division, old_case, clerk):
     dl = DispatchList.objects.create(
         division=division,

@@ -297,6 +297,37 @@ def test_waiting_jobs_are_sent_once_when_the_broker_returns(tracker, broker_queu
     assert [m["headers"]["task"] for m in messages] == ["alerts.tasks.track_daily_task"]
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
+def test_jobs_page_refuses_a_date_outside_the_range_and_starts_nothing(
+    client, tracker, cases, broker_queue, django_capture_on_commit_callbacks, day
+):
+    client.force_login(tracker)
+    for job in ("track_daily", "dispatch_weekly", "build_bulletin"):
+        for now in ("on", ""):
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(reverse("reports:jobs"), {"job": job, "as_of": day, "now": now})
+            assert response.status_code == 200, (job, now, response.status_code)
+            assert "as_of" in response.context["form"].errors
+            assert "1900-01-01" in response.content.decode()  # the message says the range
+    assert not JobRun.objects.exists()
+    assert broker_queue.llen("celery") == 0
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "today"])
+def test_overview_and_drill_down_with_a_date_outside_the_range_show_the_latest_figures(
+    client, president, division, cases, day
+):
+    services.snapshot_figures(dt.date(2025, 6, 9))
+    client.force_login(president)
+    for url in (reverse("reports:overview"), reverse("reports:division", args=[division.pk])):
+        response = client.get(url, {"as_of": day}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200, url
+        assert response.context["overview"].as_of == dt.date(2025, 6, 9)
+        assert "not a date from 1900-01-01 to 2999-12-31" in response.content.decode()
+    response = client.get(reverse("reports:overview"), {"as_of": "1900-01-01"})
+    assert response.status_code == 200
+
+
 def test_jobs_page_shows_every_kind_of_counts(client, tracker):
     from django.utils import timezone
 
