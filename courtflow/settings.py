@@ -373,6 +373,14 @@ COURTFLOW_SCHEDULES = {
         "cron": _cron("REQUEUE_WAITING", "*/5 * * * *"),
         "expires": 4 * 60,
     },
+    # Bulletins still "publishing" after every attempt of their worker was lost: back to draft, and
+    # the officer who started publishing is told (reports.services.return_stalled_publications).
+    # Two minutes after requeue-waiting, which sends publications that waited for the broker.
+    "return-stalled-publications": {
+        "task": "reports.tasks.return_stalled_publications_task",
+        "cron": _cron("RETURN_STALLED_PUBLICATIONS", "2-59/5 * * * *"),
+        "expires": 4 * 60,
+    },
     "check-daily-run": {
         "task": "alerts.tasks.check_daily_run_task",
         "cron": _cron("CHECK_DAILY_RUN", "0 10 * * *"),
