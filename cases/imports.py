@@ -248,9 +248,9 @@ def _csv_rows(file, max_rows: int) -> Iterator[list[str]]:
 
 def _xlsx_rows(file, max_rows: int) -> Iterator[list[Any]]:
     """The non-empty rows of a workbook's first sheet, read one by one (openpyxl, read-only)."""
-    from openpyxl import load_workbook
-
     _check_workbook_parts(file, max_rows)
+    from openpyxl import load_workbook  # a second or so to import: only for a file that passed
+
     workbook = load_workbook(file, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
