@@ -2,13 +2,14 @@
 
 All are idempotent (a draft bulletin is rebuilt whole, a published one is left alone; a day's
 snapshot replaces itself; a bulletin is published once) and run under a lock, so they ack late:
-a worker lost mid-run has its task redelivered and the rerun completes the work.
+a worker that dies mid-run leaves its message unacknowledged, the message goes back to the queue
+after the broker's visibility timeout, and the rerun completes the work.
 
-"A worker lost" is two things with the prefork pool. When the whole worker dies (SIGKILL, the
-machine restarts), its unacknowledged message goes back to the queue after the broker's visibility
-timeout. When only the pool process running the task dies (out of memory, SIGKILL) while the
-worker lives on, Celery acknowledges the message as failed (WorkerLostError) and it is never
-delivered again, unless the task says otherwise: publishing does (retry_on_worker_lost).
+That holds when the whole worker dies (SIGKILL, the machine restarts). When only the prefork pool
+process running the task dies (out of memory, SIGKILL) and the worker lives on, Celery acknowledges
+the message as failed (WorkerLostError) and it is never delivered again, unless the task says
+otherwise: publishing does (retry_on_worker_lost); the other jobs are run again by their next beat
+run, which also closes the lost run's JobRun as abandoned.
 """
 
 from __future__ import annotations
