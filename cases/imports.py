@@ -17,13 +17,17 @@ left out is not given and null clears it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from xml.etree import ElementTree
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -136,32 +140,73 @@ class ImportReport:
 
 # --- reading files ---------------------------------------------------------------------------
 
+# Limits of a file, so that a small upload cannot hold a web worker for minutes or take a gigabyte
+# (an XLSX is a zip: 432 KB of it once held three million rows, 147 MB of sheet XML).
+#
+# * Rows: a file is read row by row and refused at the first row over the limit, without reading
+#   on. The import page takes one batch (MAX_ROWS); `import_cases` reads up to FILE_MAX_ROWS
+#   (or its --max-rows) and upserts them a batch at a time.
+# * Unpacked size: before openpyxl opens a workbook, the sizes its zip declares for its parts must
+#   add up to at most unpacked_limit(rows). zipfile never inflates a part beyond its declared size
+#   (it stops there and the CRC check fails), so a false declaration gains nothing.
+# * A sheet's recorded size: openpyxl's read-only mode reads a sheet that does not record its
+#   size (<dimension>) to its end before giving the first row. Such sheets are read only when small
+#   (SCAN_LIMIT); every sheet is then read by its rows, whatever size it records, because some
+#   programs record a wrong one (Apache POI's streaming writer records "A1").
+FILE_MAX_ROWS = 50_000
+BYTES_PER_ROW = 4 * 1024  # a row with every field at its longest, as inline strings, is about 3 KB
+BYTES_BESIDES_ROWS = 1024 * 1024  # styles, theme, workbook and relationship parts
+SCAN_LIMIT = 5 * 1024 * 1024
+MAX_COLUMNS = 200  # columns after the 200th are not read
+_SHEET_MAX_ROW = 1_048_576  # Excel's last row: openpyxl fills gaps up to a row's number
+_PEEK_BYTES = 64 * 1024
 
-def read_file(file, filename: str) -> list[dict[str, Any]]:
+
+def unpacked_limit(max_rows: int) -> int:
+    """How many bytes a workbook of at most `max_rows` rows may unpack to, all its parts together."""
+    return max_rows * BYTES_PER_ROW + BYTES_BESIDES_ROWS
+
+
+def read_file(file, filename: str, *, max_rows: int = MAX_ROWS) -> list[dict[str, Any]]:
     """Rows of a CSV or XLSX file as dicts keyed by field name (see HEADERS).
 
-    Raises ValidationError({"file": …}) for an unreadable file or one without a case-number column.
-    Columns with unknown headers are ignored; empty rows are skipped.
+    Raises ValidationError({"file": …}) for an unreadable file, one without a case-number column,
+    or one over the limits above for `max_rows` rows. Columns with unknown headers are ignored;
+    empty rows are skipped.
     """
     name = filename.lower()
+    if name.endswith(".xlsx"):
+        reader = _xlsx_rows
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        reader = _csv_rows
+    else:
+        raise ValidationError({"file": [_("Upload an .xlsx or .csv file.")]})
+    rows = reader(file, max_rows)
     try:
-        if name.endswith(".xlsx"):
-            table = _read_xlsx(file)
-        elif name.endswith(".csv") or name.endswith(".txt"):
-            table = _read_csv(file)
-        else:
-            raise ValidationError({"file": [_("Upload an .xlsx or .csv file.")]})
+        # The header and at most max_rows rows; one more means the file is over the limit.
+        table = list(itertools.islice(rows, max_rows + 2))
     except ValidationError:
         raise
     except Exception as exc:  # a damaged workbook raises many kinds of errors
         raise ValidationError({"file": [_("The file could not be read: %(error)s") % {"error": exc}]}) from exc
+    finally:
+        rows.close()  # closes the workbook
+    if len(table) > max_rows + 1:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file has more than %(max)s rows; at most %(max)s rows can be imported at once.")
+                    % {"max": f"{max_rows:,}"}
+                ]
+            }
+        )
     if not table:
         raise ValidationError({"file": [_("The file is empty.")]})
     header, *body = table
     columns = [_HEADER_INDEX.get(re.sub(r"\s+", "", str(h or "")).lower()) for h in header]
     if "case_number" not in columns and "external_id" not in columns:
         raise ValidationError({"file": [_("The first row must name the columns, including 案号 (case_number).")]})
-    rows = []
+    rows_out = []
     for cells in body:
         row = {}
         for column, value in zip(columns, cells, strict=False):
@@ -173,33 +218,112 @@ def read_file(file, filename: str) -> list[dict[str, Any]]:
                 continue  # an empty cell is "not given"
             row[column] = value
         if row:
-            rows.append(row)
-    return rows
+            rows_out.append(row)
+    return rows_out
 
 
-def _read_csv(file) -> list[list[str]]:
-    raw = file.read()
-    if isinstance(raw, bytes):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                raw = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError({"file": [_("Save the CSV file as UTF-8.")]})
-    return [row for row in csv.reader(io.StringIO(raw)) if any(cell.strip() for cell in row)]
+def _csv_rows(file, max_rows: int) -> Iterator[list[str]]:
+    """The non-empty rows of a CSV file, decoded as UTF-8 or else GB 18030 (judged on its start)."""
+    head = file.read(_PEEK_BYTES)
+    if isinstance(head, str):  # a text file object (held in memory already)
+        text: Any = io.StringIO(head + file.read())
+    else:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+            encoding = "utf-8-sig"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+        file.seek(0)
+        text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        for row in csv.reader(text):
+            if any(cell.strip() for cell in row):
+                yield row
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": [_("Save the CSV file as UTF-8.")]}) from exc
+    finally:
+        if isinstance(text, io.TextIOWrapper):
+            text.detach()  # the caller closes the file
 
 
-def _read_xlsx(file) -> list[list[Any]]:
-    from openpyxl import load_workbook
+def _xlsx_rows(file, max_rows: int) -> Iterator[list[Any]]:
+    """The non-empty rows of a workbook's first sheet, read one by one (openpyxl, read-only)."""
+    _check_workbook_parts(file, max_rows)
+    from openpyxl import load_workbook  # a second or so to import: only for a file that passed
 
     workbook = load_workbook(file, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True) if any(c not in (None, "") for c in row)]
+        sheet.reset_dimensions()  # read the rows that are there, not the size the sheet records
+        for row in sheet.iter_rows(max_row=_SHEET_MAX_ROW, max_col=MAX_COLUMNS, values_only=True):
+            if any(c not in (None, "") for c in row):
+                yield list(row)
     finally:
         workbook.close()
+
+
+def _check_workbook_parts(file, max_rows: int) -> None:
+    """Refuse a workbook whose parts unpack to more than unpacked_limit(max_rows), or with a large
+    sheet that does not record its size; see the limits above. Leaves the file at its start."""
+    try:
+        archive = zipfile.ZipFile(file)
+    except zipfile.BadZipFile as exc:
+        raise ValidationError({"file": [_("The file is not an XLSX workbook.")]}) from exc
+    with archive:
+        parts = archive.infolist()
+        unpacked = sum(part.file_size for part in parts)
+        limit = unpacked_limit(max_rows)
+        if unpacked > limit:
+            raise ValidationError(
+                {
+                    "file": [
+                        _(
+                            "The workbook unpacks to %(size)s MB; a file of at most %(rows)s rows "
+                            "may unpack to at most %(limit)s MB."
+                        )
+                        % {
+                            "size": f"{unpacked / 2**20:,.1f}",
+                            "rows": f"{max_rows:,}",
+                            "limit": f"{limit / 2**20:,.1f}",
+                        }
+                    ]
+                }
+            )
+        for part in parts:
+            if part.file_size > SCAN_LIMIT and not _records_its_size(archive, part):
+                raise ValidationError(
+                    {
+                        "file": [
+                            _(
+                                "The sheet does not record its size and is larger than %(limit)s MB: open the file "
+                                "in Excel or WPS and save it again, or split it."
+                            )
+                            % {"limit": f"{SCAN_LIMIT / 2**20:,.0f}"}
+                        ]
+                    }
+                )
+    file.seek(0)
+
+
+def _records_its_size(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+    """False for a worksheet part with no <dimension> before its rows (within its first 64 KB)."""
+    with archive.open(part) as source:
+        head = source.read(_PEEK_BYTES)
+    # Only the first 64 KB, and element starts only: no entity in a part's head can make this big.
+    parser = ElementTree.XMLPullParser(events=("start",))
+    try:
+        parser.feed(head)
+        for position, (_event, element) in enumerate(parser.read_events()):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if position == 0 and tag != "worksheet":
+                return True  # not a sheet (shared strings, styles): only its size counts
+            if tag == "dimension":
+                return True
+            if tag == "sheetData":
+                return False
+    except ElementTree.ParseError:
+        return False
+    return False
 
 
 # --- converting values ----------------------------------------------------------------------
@@ -505,6 +629,6 @@ def _error_dict(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def import_file(actor: User | None, file, filename: str, *, dry_run: bool = False, **kwargs) -> ImportReport:
-    """read_file + upsert_cases, for the web UI's import page and the management command."""
+    """read_file + upsert_cases for one batch: the web UI's import page."""
     rows = read_file(file, filename)
     return upsert_cases(actor, rows, source=Source.FILE, dry_run=dry_run, **kwargs)

@@ -86,6 +86,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy and Cache-Control: no-store on everything but static files.
+    "courtflow.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -380,6 +382,14 @@ COURTFLOW_SCHEDULES = {
     "requeue-waiting": {
         "task": "alerts.tasks.requeue_waiting_task",
         "cron": _cron("REQUEUE_WAITING", "*/5 * * * *"),
+        "expires": 4 * 60,
+    },
+    # Bulletins still "publishing" after every attempt of their worker was lost: back to draft, and
+    # the officer who started publishing is told (reports.services.return_stalled_publications).
+    # Two minutes after requeue-waiting, which sends publications that waited for the broker.
+    "return-stalled-publications": {
+        "task": "reports.tasks.return_stalled_publications_task",
+        "cron": _cron("RETURN_STALLED_PUBLICATIONS", "2-59/5 * * * *"),
         "expires": 4 * 60,
     },
     "check-daily-run": {

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.locks import job_lock
-from alerts.models import ClearancePlan, Job, JobRun, NotificationKind, PlanStatus
+from alerts.models import ClearancePlan, Job, JobOutcome, JobRun, NotificationKind, PlanStatus
 from alerts.notifications import notify
 from alerts.queueing import Sent, send_job
 from alerts.runs import run_job
@@ -400,9 +400,13 @@ def build_due_bulletins(
 # The publishing task's hard time limit (reports.tasks.publish_bulletin_task): rendering the
 # 24,000-case demo bulletin takes about 20 minutes.
 PUBLISH_TIME_LIMIT = 25 * 60
+# Attempts of one publication when the process rendering it dies (killed, out of memory): the
+# task is sent again after each loss, at most PUBLISH_ATTEMPTS times in all, so a bulletin that
+# kills its worker every time does not take the queue forever.
+PUBLISH_ATTEMPTS = 3
 # A bulletin still "publishing" this long after it was started has lost its worker (killed, or
 # its message lost): the task's hard limit has passed, so nothing renders it any more, and it
-# may be started again.
+# may be started again. return_stalled_publications puts it back to draft.
 PUBLISH_STALE_AFTER = dt.timedelta(seconds=PUBLISH_TIME_LIMIT + 5 * 60)
 PUBLISH_TASK = "reports.tasks.publish_bulletin_task"
 # JobRun.job of a publication that waits for the broker (alerts.queueing).
@@ -468,17 +472,23 @@ def publish_started(bulletin_id: int, user_id: int) -> str:
     """The background half of `start_publishing` (the task calls this): publish the bulletin if it
     is still waiting for it. A message delivered again after the bulletin was published, or after
     it went back to draft, changes nothing."""
+    nothing = "not publishing: nothing to do"
     bulletin = Bulletin.objects.filter(pk=bulletin_id).first()
     if bulletin is None or not bulletin.is_publishing:
-        return "not publishing: nothing to do"
-    return publish_bulletin(bulletin, User.objects.get(pk=user_id)).title
+        return nothing
+    bulletin = publish_bulletin(bulletin, User.objects.get(pk=user_id), only_if_publishing=True)
+    return bulletin.title if bulletin.is_published else nothing
 
 
-def publish_bulletin(bulletin: Bulletin, user: User) -> Bulletin:
+def publish_bulletin(bulletin: Bulletin, user: User, *, only_if_publishing: bool = False) -> Bulletin:
     """Publish a draft (or one marked publishing): give it the next issue number of the year,
     render and store its PDF with the SHA-256, freeze it and notify the division heads. Only the
     tracking officer may publish. If it fails, the bulletin is a draft again with the error
-    recorded on it, and the error is raised."""
+    recorded on it, and the error is raised.
+
+    With `only_if_publishing` (the background task), a bulletin that is no longer publishing when
+    its row is locked is returned unchanged: return_stalled_publications put it back to draft
+    while this delivery of the task waited, and the officer has been told to publish it again."""
     from .exports import bulletin_pdf  # exports import selectors, which import this app's models
 
     if not permissions.can_publish_bulletin(user):
@@ -493,6 +503,8 @@ def publish_bulletin(bulletin: Bulletin, user: User) -> Bulletin:
                 raise ValidationError({"status": [_("Another bulletin is being published; try again.")]})
             with transaction.atomic():
                 bulletin = Bulletin.objects.select_for_update().get(pk=pk)
+                if only_if_publishing and not bulletin.is_publishing:
+                    return bulletin
                 if bulletin.is_published:
                     raise ValidationError({"status": [_("This bulletin is already published.")]})
                 year = timezone.localdate(now).year
@@ -534,6 +546,53 @@ def _publishing_failed(pk: int, exc: BaseException) -> None:
     reverted = Bulletin.objects.filter(pk=pk).exclude(status=BulletinStatus.PUBLISHED)
     if reverted.update(status=BulletinStatus.DRAFT, publish_error=error[:4000]):
         record_bulk(Bulletin, list(reverted), update=True)
+
+
+def return_stalled_publications(now: dt.datetime | None = None) -> list[Bulletin]:
+    """Put back to draft every bulletin that has been publishing for longer than any worker can
+    render it (PUBLISH_STALE_AFTER) and that nothing is rendering, with the reason on it, and tell
+    whoever started publishing it. Run by beat every few minutes (reports.tasks).
+
+    A bulletin being rendered has its row locked by publish_bulletin's transaction, so it is
+    skipped (SKIP LOCKED), and so is one whose job still waits for the broker (alerts.queueing:
+    requeue_waiting sends it once Redis is back). Returns the bulletins put back.
+    """
+    now = now or timezone.now()
+    waiting = {
+        (run.counts.get("args") or [None])[0]
+        for run in JobRun.objects.filter(job=PUBLISH_JOB, outcome=JobOutcome.WAITING).only("counts")
+    }
+    minutes = int(PUBLISH_STALE_AFTER.total_seconds() // 60)
+    error = _(
+        "The worker rendering this bulletin was lost (stopped or killed) and nothing has rendered it "
+        "for %(minutes)s minutes. Publish it again."
+    ) % {"minutes": minutes}
+    with transaction.atomic():
+        stalled = list(
+            Bulletin.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=BulletinStatus.PUBLISHING, publishing_started_at__lt=now - PUBLISH_STALE_AFTER)
+            .exclude(pk__in=waiting - {None})
+            .select_related("publishing_by")
+        )
+        if not stalled:
+            return []
+        Bulletin.objects.filter(pk__in=[b.pk for b in stalled]).update(status=BulletinStatus.DRAFT, publish_error=error)
+        for bulletin in stalled:
+            bulletin.status, bulletin.publish_error = BulletinStatus.DRAFT, error
+        record_bulk(Bulletin, stalled, update=True)
+        for bulletin in stalled:
+            log.warning("bulletin %s lost its worker: back to draft", bulletin.pk)
+            notify(
+                [bulletin.publishing_by],
+                kind=NotificationKind.BULLETIN,
+                key=f"bulletin:{bulletin.pk}:publishing-lost:{bulletin.publishing_started_at.isoformat()}",
+                subject=_("The bulletin for %(period)s was not published: the worker rendering it was lost")
+                % {"period": bulletin.period},
+                body=_("It is a draft again; open it and publish it again."),
+                link=_bulletin_link(bulletin),
+                on=timezone.localdate(now),
+            )
+    return stalled
 
 
 def _notify_published(bulletin: Bulletin) -> None:

@@ -2,7 +2,14 @@
 
 All are idempotent (a draft bulletin is rebuilt whole, a published one is left alone; a day's
 snapshot replaces itself; a bulletin is published once) and run under a lock, so they ack late:
-a worker lost mid-run has its task redelivered and the rerun completes the work.
+a worker that dies mid-run leaves its message unacknowledged, the message goes back to the queue
+after the broker's visibility timeout, and the rerun completes the work.
+
+That holds when the whole worker dies (SIGKILL, the machine restarts). When only the prefork pool
+process running the task dies (out of memory, SIGKILL) and the worker lives on, Celery acknowledges
+the message as failed (WorkerLostError) and it is never delivered again, unless the task says
+otherwise: publishing does (retry_on_worker_lost); the other jobs are run again by their next beat
+run, which also closes the lost run's JobRun as abandoned.
 """
 
 from __future__ import annotations
@@ -50,12 +57,26 @@ def snapshot_figures_task(self, as_of: str | None = None) -> str:
     bind=True,
     name=services.PUBLISH_TASK,
     acks_late=True,
+    # The pool process rendering it died: send the task again (in 10 s, to a fresh pool process),
+    # at most PUBLISH_ATTEMPTS times in all; should sending fail, the message is requeued instead.
+    retry_on_worker_lost=True,
+    reject_on_worker_lost=True,
+    max_retries=services.PUBLISH_ATTEMPTS - 1,
+    default_retry_delay=10,
     time_limit=services.PUBLISH_TIME_LIMIT,
     soft_time_limit=services.PUBLISH_TIME_LIMIT - 60,
 )
 def publish_bulletin_task(self, bulletin_id: int, user_id: int) -> str:
     """Publish in the background what `services.start_publishing` marked "publishing": rendering a
-    bulletin of tens of thousands of cases to PDF takes minutes. Acked late: a worker lost mid-run
-    has the message redelivered, and a redelivery after the bulletin was published (or went back
-    to draft) does nothing. A failure puts the bulletin back to draft with the error on it."""
+    bulletin of tens of thousands of cases to PDF takes minutes. Acked late, and sent again when
+    the process rendering it is lost (see above); a delivery after the bulletin was published (or
+    went back to draft) does nothing. A failure puts the bulletin back to draft with the error on
+    it; a publication whose every attempt was lost is put back by the beat task below."""
     return services.publish_started(bulletin_id, user_id)
+
+
+@shared_task(name="reports.tasks.return_stalled_publications_task", acks_late=True, time_limit=2 * 60)
+def return_stalled_publications_task() -> int:
+    """Every few minutes: bulletins publishing longer than any worker can render them, with nothing
+    rendering them, go back to draft with the reason and a notification (services)."""
+    return len(services.return_stalled_publications())

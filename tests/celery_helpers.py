@@ -67,16 +67,32 @@ class Worker:
     queue: str
     log: Path
     broker: str
+    pid: int = 0
 
     def output(self, tail: int = 4000) -> str:
         return self.log.read_text()[-tail:]
 
+    def pool_processes(self) -> list[int]:
+        """The worker's prefork pool processes: its child processes, from /proc."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[1]) == self.pid:  # field 4 of /proc/PID/stat, after "(comm)": the parent
+                children.append(int(stat.parent.name))
+        return children
+
 
 @contextmanager
-def celery_worker(tmp_path: Path, *, broker: str, env: dict[str, str] | None = None) -> Iterator[Worker]:
-    """A real `celery worker` (solo pool) consuming a queue of its own on `broker`, with the
-    test database; yields once it is ready (on Redis a message sent before the worker has bound
-    its queue would be dropped), stops it and deletes its queue afterwards."""
+def celery_worker(
+    tmp_path: Path, *, broker: str, env: dict[str, str] | None = None, pool: str = "solo"
+) -> Iterator[Worker]:
+    """A real `celery worker` (solo pool, or `pool="prefork"` with one pool process) consuming a
+    queue of its own on `broker`, with the test database; yields once it is ready (on Redis a
+    message sent before the worker has bound its queue would be dropped), stops it and deletes its
+    queue afterwards."""
     queue = f"e2e-{uuid.uuid4().hex[:8]}"  # our own queue: other suites share the server
     full_env = {
         **os.environ,
@@ -86,14 +102,15 @@ def celery_worker(tmp_path: Path, *, broker: str, env: dict[str, str] | None = N
         **(env or {}),
     }
     log = tmp_path / f"worker-{queue}.log"
+    pool_args = ["--pool", pool] + (["--concurrency", "1"] if pool == "prefork" else [])
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "courtflow", "worker", "--pool", "solo", "-Q", queue, "-l", "INFO"],
+        [sys.executable, "-m", "celery", "-A", "courtflow", "worker", *pool_args, "-Q", queue, "-l", "INFO"],
         cwd=ROOT,
         env=full_env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
-    worker = Worker(queue=queue, log=log, broker=broker)
+    worker = Worker(queue=queue, log=log, broker=broker, pid=process.pid)
     try:
         assert wait_for(lambda: "ready." in log.read_text(), 60), worker.output(3000)
         yield worker

@@ -290,7 +290,7 @@ def test_command_refuses_bad_dates(org, args, message):
 def test_install_schedules_is_idempotent_and_keeps_admin_edits(db, settings):
     first = install_schedules()
     n = len(settings.COURTFLOW_SCHEDULES)
-    assert first["created"] == n == 8
+    assert first["created"] == n == 9
     assert install_schedules() == {"created": 0, "updated": 0, "unchanged": n, "kept_as_edited": 0, "disabled": 0}
     daily = PeriodicTask.objects.get(name="track-daily")
     assert (daily.crontab.minute, daily.crontab.hour, str(daily.crontab.timezone)) == ("0", "7", "Asia/Shanghai")
@@ -326,7 +326,8 @@ def test_every_beat_entry_names_a_registered_task(db):
     call_command("install_schedules", stdout=io.StringIO())
     app.loader.import_default_modules()
     names = list(PeriodicTask.objects.values_list("task", flat=True))
-    assert len(names) == 8 and "reports.tasks.snapshot_figures_task" in names
+    assert len(names) == 9 and "reports.tasks.snapshot_figures_task" in names
+    assert "reports.tasks.return_stalled_publications_task" in names
     assert "cases.tasks.delete_stale_uploads_task" in names
     missing = [name for name in names if name not in app.tasks]
     assert missing == []

@@ -21,6 +21,36 @@ def browser_context_args(browser_context_args):
     }
 
 
+# Every Content-Security-Policy violation in a page, as the browser reports it to the page.
+_RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"} at ${where}`);
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(page):
+    """Fails any browser test in whose pages the Content-Security-Policy blocked something: the
+    browser's console errors about it on every page, and the violations the last page saw."""
+    seen: list[str] = []
+    page.add_init_script(_RECORD_VIOLATIONS)
+    page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
+
+    def collect() -> list[str]:
+        try:
+            seen.extend(page.evaluate("window.__cspViolations || []"))
+            page.evaluate("window.__cspViolations = []")
+        except Exception:  # a page closed or navigating: the console has its violations
+            pass
+        return seen
+
+    yield collect
+    assert collect() == [], "Content-Security-Policy violations"
+
+
 @pytest.fixture
 def shot(page):
     ARTIFACTS.mkdir(exist_ok=True)

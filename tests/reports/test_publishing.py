@@ -12,6 +12,7 @@ import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from alerts.models import JobOutcome, JobRun, Notification, NotificationKind
 from alerts.queueing import requeue_waiting
@@ -212,3 +213,114 @@ def test_no_rebuild_and_no_sign_off_while_publishing(org, draft):
 def test_the_database_refuses_publishing_without_who_and_when(org, draft):
     with pytest.raises(IntegrityError), transaction.atomic():
         Bulletin.objects.filter(pk=draft.pk).update(status=BulletinStatus.PUBLISHING)
+
+
+# --- every attempt lost: back to draft -------------------------------------------------------
+# (tests/reports/test_worker.py kills real pool processes; these check the beat task's rule.)
+
+STALE = START + services.PUBLISH_STALE_AFTER + dt.timedelta(seconds=1)
+LOST = "生成本通报的后台进程已中断（被停止或终止），30 分钟内没有进程继续生成。请重新发布。"
+
+
+def test_a_stalled_publication_goes_back_to_draft_with_the_reason_and_a_notice(org, draft):
+    with time_machine.travel(START, tick=False):
+        services.start_publishing(draft, org.officer)
+    # Within the time a render may take, nothing changes.
+    with time_machine.travel(START + dt.timedelta(minutes=29), tick=False):
+        assert services.return_stalled_publications() == []
+    assert Bulletin.objects.get().status == BulletinStatus.PUBLISHING
+    # After it: back to draft, and told, in the court's language (a worker has no request).
+    with time_machine.travel(STALE, tick=False), translation.override("zh-hans"):
+        assert services.return_stalled_publications() == [draft]
+        assert services.return_stalled_publications() == []  # once
+    bulletin = Bulletin.objects.get()
+    assert (bulletin.status, bulletin.publish_error) == (BulletinStatus.DRAFT, LOST)
+    assert (bulletin.publishing_by, bulletin.publishing_started_at) == (org.officer, START)
+    notice = Notification.objects.get(kind=NotificationKind.BULLETIN)
+    assert notice.recipient == org.officer
+    assert notice.subject == "2025-02 月通报未能发布：生成通报的后台进程已中断"
+    assert notice.body == "通报已恢复为草稿，请打开通报重新发布。"
+    assert notice.link == f"/reports/bulletins/{draft.pk}/"
+    # The audit trail has the return to draft (time-travelled dates: in the order written).
+    assert list(bulletin.history.order_by("-history_id").values_list("status", "publish_error")[:2]) == [
+        ("draft", LOST),
+        ("publishing", ""),
+    ]
+    # A late delivery of the task changes nothing; publishing again works and clears the error.
+    assert publish_bulletin_task.run(draft.pk, org.officer.pk) == "not publishing: nothing to do"
+    with time_machine.travel(STALE + dt.timedelta(minutes=10), tick=False):
+        services.start_publishing(bulletin, org.officer)
+        assert publish_bulletin_task.run(draft.pk, org.officer.pk) == "2025年第1期"
+    assert Bulletin.objects.get().publish_error == ""
+
+
+def test_the_lost_message_is_in_english_for_an_english_court(org, draft, settings):
+    with time_machine.travel(START, tick=False):
+        services.start_publishing(draft, org.officer)
+    with time_machine.travel(STALE, tick=False), translation.override("en"):
+        services.return_stalled_publications()
+    assert Bulletin.objects.get().publish_error == (
+        "The worker rendering this bulletin was lost (stopped or killed) and nothing has rendered it for "
+        "30 minutes. Publish it again."
+    )
+
+
+def test_a_delivery_that_waited_while_the_bulletin_went_back_to_draft_publishes_nothing(org, draft):
+    with time_machine.travel(START, tick=False):
+        services.start_publishing(draft, org.officer)
+    in_hand = Bulletin.objects.get()  # what the task read before it locked the row
+    with time_machine.travel(STALE, tick=False), translation.override("zh-hans"):
+        services.return_stalled_publications()
+    result = services.publish_bulletin(in_hand, org.officer, only_if_publishing=True)
+    bulletin = Bulletin.objects.get()
+    assert result.status == bulletin.status == BulletinStatus.DRAFT
+    assert bulletin.issue_number is None and bulletin.publish_error == LOST
+
+
+def test_a_publication_waiting_for_the_broker_is_left_to_the_requeue(
+    org, draft, broker_away, broker_queue, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(START, tick=False), django_capture_on_commit_callbacks(execute=True):
+        services.start_publishing(draft, org.officer)
+    assert JobRun.objects.get().outcome == JobOutcome.WAITING
+    with time_machine.travel(STALE, tick=False):
+        assert services.return_stalled_publications() == []
+    assert Bulletin.objects.get().status == BulletinStatus.PUBLISHING
+
+
+def test_a_publication_being_rendered_is_left_alone(transactional_db, org, draft):
+    """A render holds the bulletin's row locked (publish_bulletin's transaction): SKIP LOCKED."""
+    with time_machine.travel(START, tick=False):
+        services.start_publishing(draft, org.officer)
+    locked, release = threading.Event(), threading.Event()
+
+    def render() -> None:
+        try:
+            with transaction.atomic():
+                Bulletin.objects.select_for_update().get(pk=draft.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        with time_machine.travel(STALE, tick=False):
+            assert services.return_stalled_publications() == []
+    finally:
+        release.set()
+        thread.join()
+    with time_machine.travel(STALE, tick=False):
+        assert services.return_stalled_publications() == [draft]
+
+
+def test_the_check_is_on_the_beat_schedule_and_publishing_is_retried_when_its_process_dies(settings):
+    from reports.tasks import return_stalled_publications_task
+
+    entry = settings.COURTFLOW_SCHEDULES["return-stalled-publications"]
+    assert entry["task"] == return_stalled_publications_task.name
+    assert entry["cron"] == "2-59/5 * * * *" and entry["expires"] < 5 * 60
+    assert publish_bulletin_task.acks_late and publish_bulletin_task.retry_on_worker_lost
+    assert publish_bulletin_task.max_retries == services.PUBLISH_ATTEMPTS - 1

@@ -15,16 +15,25 @@ class Command(BaseCommand):
     help = (
         "Create or update cases from a CSV or XLSX file whose first row names the columns in Chinese or English "
         "(案号/case_number, 立案日期/filed_on, 承办部门/division, 承办人/handler, …). Rows are matched by external id, "
-        "else by case number; rows with errors are reported and skipped. Files are read in batches of "
-        f"{imports.MAX_ROWS:,} rows."
+        "else by case number; rows with errors are reported and skipped. A file of more rows than --max-rows "
+        f"is refused whole; the rows are upserted in batches of {imports.MAX_ROWS:,}."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path of the .csv or .xlsx file.")
         parser.add_argument("--dry-run", action="store_true", help="Check every row and report, but save nothing.")
         parser.add_argument("--user", default=None, help="Username recorded as the actor of the events (optional).")
+        parser.add_argument(
+            "--max-rows",
+            type=int,
+            default=imports.FILE_MAX_ROWS,
+            help=f"Refuse a file of more rows than this (default {imports.FILE_MAX_ROWS:,}); an XLSX file may "
+            f"unpack to {imports.BYTES_PER_ROW // 1024} KB a row.",
+        )
 
-    def handle(self, *args, file, dry_run, user, **options):
+    def handle(self, *args, file, dry_run, user, max_rows, **options):
+        if max_rows < 1:
+            raise CommandError("--max-rows must be 1 or more.")
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
@@ -35,7 +44,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown user: {user}")
         try:
             with path.open("rb") as handle:
-                rows = imports.read_file(handle, path.name)
+                rows = imports.read_file(handle, path.name, max_rows=max_rows)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         totals = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
