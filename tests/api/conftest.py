@@ -66,3 +66,37 @@ def make_case(org):
         return CaseFactory(**kwargs)
 
     return make
+
+
+def rows_behind_every_list(org, case) -> None:
+    """One row behind every list of the API whose optional fields are null (nobody acknowledged,
+    reviewed or decided anything yet; a job wrote an event): each list has a page 1, and answers are
+    checked against the schema with those nulls in them."""
+    from django.utils import timezone
+
+    from alerts.models import Alert, ClearancePlan, DispatchList
+    from cases import limits_services
+    from cases.models import CaseEvent
+
+    Alert.objects.create(case=case, level="over_15m", line_date=case.line_15m, raised_on=dt.date(2026, 6, 11))
+    ClearancePlan.objects.create(
+        case=case,
+        version=1,
+        author=org["handler"],
+        reason="appraisal",
+        expected_close_on=dt.date(2027, 1, 1),
+        steps="x",
+        status="submitted",
+        submitted_at=timezone.now(),
+    )
+    DispatchList.objects.create(
+        division=org["division"],
+        week_start=dt.date(2026, 11, 16),
+        week_end=dt.date(2026, 11, 22),
+        as_of=dt.date(2026, 11, 23),
+        head=org["head"],
+        built_at=timezone.now(),
+    )
+    limits_services.record_period(org["clerk"], case, reason_code="appraisal", start=dt.date(2026, 10, 1))
+    limits_services.request_extension(org["clerk"], case, length=3, reason="案情复杂")
+    CaseEvent.objects.create(case=case, kind="updated", actor=None, effective_on=dt.date(2026, 11, 1), note="by a job")

@@ -10,13 +10,11 @@ import json
 
 import pytest
 import schemathesis
-from django.utils import timezone
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from alerts.models import Alert, ClearancePlan, DispatchList
-from cases import limits_services
-from cases.models import Case, CaseEvent
+from cases.models import Case
 from reports import services as report_services
+from tests.api.conftest import rows_behind_every_list
 
 pytestmark = pytest.mark.django_db
 
@@ -34,28 +32,7 @@ def assert_names(response, parameter: str, status: int = 400) -> None:
 def listing(org, make_case, today):
     """One row behind every list of the API, so that each list and nested list has a page 1."""
     case = make_case(filed_on=dt.date(2025, 3, 10))
-    Alert.objects.create(case=case, level="over_15m", line_date=case.line_15m, raised_on=dt.date(2026, 6, 11))
-    ClearancePlan.objects.create(
-        case=case,
-        version=1,
-        author=org["handler"],
-        reason="appraisal",
-        expected_close_on=dt.date(2027, 1, 1),
-        steps="x",
-        status="submitted",
-        submitted_at=timezone.now(),
-    )
-    DispatchList.objects.create(
-        division=org["division"],
-        week_start=dt.date(2026, 11, 16),
-        week_end=dt.date(2026, 11, 22),
-        as_of=dt.date(2026, 11, 23),
-        head=org["head"],
-        built_at=timezone.now(),
-    )
-    limits_services.record_period(org["clerk"], case, reason_code="appraisal", start=dt.date(2026, 10, 1))
-    limits_services.request_extension(org["clerk"], case, length=3, reason="案情复杂")
-    CaseEvent.objects.create(case=case, kind="updated", actor=None, effective_on=dt.date(2026, 11, 1), note="by a job")
+    rows_behind_every_list(org, case)
     bulletin = report_services.build_bulletin("2026-10", court=org["court"]).bulletin
     return {"case": case, "bulletin": bulletin}
 

@@ -9,7 +9,6 @@ import datetime as dt
 import pytest
 import schemathesis
 from django.db import transaction
-from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -23,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.api.conftest import rows_behind_every_list
 from tests.api.edges import UNSERVED_METHOD, check_edge_answer, edge_kind, edge_strategy, edits_for
 
 pytestmark = pytest.mark.django_db
@@ -100,34 +100,8 @@ def seeded(org, make_case, today):
     """Some rows to find, so that generated ids sometimes hit real rows and every list has rows
     whose optional fields are null (nobody acknowledged, reviewed or decided anything yet; a job
     wrote an event): the answers are checked against the schema with those nulls in them."""
-    from alerts.models import Alert, ClearancePlan, DispatchList
-    from cases import limits_services
-    from cases.models import CaseEvent
-
     cases = [make_case(filed_on=dt.date(2025, 1 + i, 10), clerk=org["clerk"]) for i in range(3)]
-    case = cases[0]
-    Alert.objects.create(case=case, level="over_15m", line_date=case.line_15m, raised_on=dt.date(2026, 6, 11))
-    ClearancePlan.objects.create(
-        case=case,
-        version=1,
-        author=org["handler"],
-        reason="appraisal",
-        expected_close_on=dt.date(2027, 1, 1),
-        steps="x",
-        status="submitted",
-        submitted_at=timezone.now(),
-    )
-    DispatchList.objects.create(
-        division=org["division"],
-        week_start=dt.date(2026, 11, 16),
-        week_end=dt.date(2026, 11, 22),
-        as_of=dt.date(2026, 11, 23),
-        head=org["head"],
-        built_at=timezone.now(),
-    )
-    limits_services.record_period(org["clerk"], case, reason_code="appraisal", start=dt.date(2026, 10, 1))
-    limits_services.request_extension(org["clerk"], case, length=3, reason="案情复杂")
-    CaseEvent.objects.create(case=case, kind="updated", actor=None, effective_on=dt.date(2026, 11, 1), note="job")
+    rows_behind_every_list(org, cases[0])
     return org
 
 
