@@ -148,7 +148,11 @@ def test_entries_are_matched_to_jobs_by_task_not_by_name(schedules):
 
 
 def test_every_installed_task_is_a_known_job_or_housekeeping(settings):
-    housekeeping = {"alerts.tasks.requeue_waiting_task", "cases.tasks.delete_stale_uploads_task"}
+    housekeeping = {
+        "alerts.tasks.requeue_waiting_task",
+        "cases.tasks.delete_stale_uploads_task",
+        "reports.tasks.return_stalled_publications_task",
+    }
     tasks = {entry["task"] for entry in settings.COURTFLOW_SCHEDULES.values()}
     assert tasks - housekeeping == set(JOB_OF_TASK)
 
