@@ -1,9 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import ageing, case_numbers
+from . import ageing, case_numbers, services
 from .models import Case, CaseEvent, CaseLink, Court, Division, User
 
 
@@ -12,8 +13,23 @@ class CourtAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "warning_window_days"]
 
 
+class DivisionAdminForm(forms.ModelForm):
+    """The acting period under the same rules as everywhere else (cases.services.acting_head_errors)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "acting_head" in self.fields:
+            errors = services.acting_head_errors(
+                cleaned.get("acting_head"), cleaned.get("acting_from"), cleaned.get("acting_until")
+            )
+            for field, messages in errors.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+
 @admin.register(Division)
 class DivisionAdmin(admin.ModelAdmin):
+    form = DivisionAdminForm
     list_display = ["name", "code", "kind", "head", "acting_head", "vice_president", "tracking_officer"]
     list_filter = ["kind", "court"]
     search_fields = ["name", "code"]

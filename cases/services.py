@@ -733,16 +733,11 @@ def acting_period_errors(
 
 
 @transaction.atomic
-def set_acting_head(
-    actor: User | None,
-    division: Division,
-    acting_head: User | None,
-    *,
-    acting_from: dt.date | None = None,
-    acting_until: dt.date | None = None,
-) -> Division:
-    """Name who stands in for the division head from `acting_from` to `acting_until`
-    (both days included), or clear the stand-in when `acting_head` is None."""
+def acting_head_errors(
+    acting_head: User | None, acting_from: dt.date | None, acting_until: dt.date | None
+) -> dict[str, list[str]]:
+    """What is wrong with naming `acting_head` for these days (empty: nothing), keyed by field;
+    shared by set_acting_head and the admin's division form."""
     errors: dict[str, list[str]] = {}
     if acting_head is not None:
         if not acting_head.is_active:
@@ -753,6 +748,20 @@ def set_acting_head(
             errors["acting_until"] = [_("The end date is before the start date.")]
         else:
             errors.update(acting_period_errors(acting_from, acting_until))
+    return errors
+
+
+def set_acting_head(
+    actor: User | None,
+    division: Division,
+    acting_head: User | None,
+    *,
+    acting_from: dt.date | None = None,
+    acting_until: dt.date | None = None,
+) -> Division:
+    """Name who stands in for the division head from `acting_from` to `acting_until`
+    (both days included), or clear the stand-in when `acting_head` is None."""
+    errors = acting_head_errors(acting_head, acting_from, acting_until)
     if errors:
         raise ValidationError(errors)
     division = Division.objects.select_for_update().get(pk=division.pk)
