@@ -5,9 +5,12 @@ with a four-digit year and two-digit month and day in ASCII digits: `2024-03-01`
 else (`2024-3-1`, full-width digits `２０２４-０３-０１`, `20240301`, week dates, a time) is
 refused with a message, not normalised: a browser's date field always sends this form, and an
 integration should learn that it sent something else rather than have it guessed.
-`parse_iso_date` is that parser; the forms' `cases.forms.IsoDateField` and the API's
-`cases.api.common.IsoDateField` both use it. Spreadsheet imports are the one place where
-other spellings people type in cells are normalised, explicitly: `parse_spreadsheet_date`.
+`parse_iso_date` is that parser; the forms' `common.forms.IsoDateField` (also named
+`cases.forms.IsoDateField`) and the API's `cases.api.common.IsoDateField` both use it. The
+spelling and the range of dates a reader may ask about know no court: they live in
+`common.dates` and are re-exported here, so the whole policy reads from this module.
+Spreadsheet imports are the one place where other spellings people type in cells are
+normalised, explicitly: `parse_spreadsheet_date`.
 
 Bounds. Every write service checks its dates here (so pages, API, bulk upsert and file imports
 get the same answer). "Today" is the local date in the court's time zone (Asia/Shanghai,
@@ -39,29 +42,28 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.dates import (  # noqa: F401 - re-exported: the spelling and the reading range
+    ISO_MESSAGE,
+    READ_EARLIEST,
+    READ_LATEST,
+    in_read_range,
+    moment_in_utc,
+    parse_iso_date,
+    read_range_message,
+    validate_read_date,
+)
+
 # No case of a people's court is filed before the People's Republic was founded.
 EARLIEST = dt.date(1949, 10, 1)
-
-ISO_MESSAGE = _("Enter the date as YYYY-MM-DD, for example 2024-03-01 (four-digit year, two-digit month and day).")
-
-_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 
 
 def today() -> dt.date:
     """Today in the court's time zone."""
     return timezone.localdate()
-
-
-def parse_iso_date(text: str) -> dt.date:
-    """`YYYY-MM-DD` with ASCII digits, else ValueError (the message for people is ISO_MESSAGE)."""
-    if not isinstance(text, str) or not _ISO.match(text):
-        raise ValueError(text)
-    return dt.date.fromisoformat(text)
 
 
 # The spellings of a date accepted in a spreadsheet cell (after full-width characters are made
@@ -191,42 +193,5 @@ def planned(day: dt.date, *, today: dt.date) -> str | None:
 
 
 # --- dates a reader asks about ------------------------------------------------------------
-# The dates a reader may ask about: one range for every date that reaches date arithmetic.
-#
-# `as_of` moves the ageing lines 15 months back, the dashboards a year back, the jobs a week or a
-# month forward; `updated_since` is converted between time zones. At either end of Python's calendar
-# (0001-01-01, 9999-12-31) each of these overflows into a 500, and PostgreSQL refuses UTC offsets
-# beyond ±15:59 that Python accepts (±23:59). A date outside EARLIEST … LATEST is refused with a
-# message naming the field, and an accepted moment is handed to the database in UTC.
-#
-# Used by the API's query parameters (cases.api.common, cases.api.filters), the dashboards' `as_of`
-# (reports.views) and the jobs page (alerts.forms.RunJobForm).
-
-# Wide enough that no date a court means is refused (a sync's "far future" sentinel included),
-# narrow enough that every shift above stays inside the calendar.
-READ_EARLIEST = dt.date(1900, 1, 1)
-READ_LATEST = dt.date(2999, 12, 31)
-
-
-def read_range_message() -> str:
-    return gettext("Enter a date from %(earliest)s to %(latest)s.") % {
-        "earliest": READ_EARLIEST.isoformat(),
-        "latest": READ_LATEST.isoformat(),
-    }
-
-
-def in_read_range(day: dt.date) -> bool:
-    return READ_EARLIEST <= day <= READ_LATEST
-
-
-def moment_in_utc(when: dt.datetime) -> dt.datetime | None:
-    """An aware `when` in UTC, or None when its date (as written, in its own offset) is out of range."""
-    if not in_read_range(when.date()):
-        return None
-    return when.astimezone(dt.timezone.utc)
-
-
-def validate_read_date(day: dt.date) -> None:
-    """A form field's validator: refuse a date outside the range (the form names the field)."""
-    if not in_read_range(day):
-        raise ValidationError(read_range_message(), code="date_out_of_range")
+# The dates a reader may ask about: one range for every date that reaches date arithmetic,
+# READ_EARLIEST … READ_LATEST, checked by `in_read_range` / `validate_read_date` (common.dates).

@@ -17,9 +17,6 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
-from django.utils import timezone
-
-from alerts.schedule_days import bulletin_due
 
 from . import services
 
@@ -34,11 +31,9 @@ def _trigger(task) -> str:
 def build_bulletin_task(self, period: str | None = None) -> list[str]:
     """Build `period` (YYYY-MM); by default last month and any earlier month missed while nothing ran.
     The beat fires this every morning; without `period` it builds once the month's first working day has
-    come, until last month's bulletin is built."""
+    come, until last month's bulletin is built (reports.schedule_days.bulletins_due)."""
     if period:
         runs = [services.run_bulletin_job(period, trigger=_trigger(self))]
-    elif not bulletin_due(timezone.localdate()):
-        return []
     else:
         runs = services.build_due_bulletins(trigger=_trigger(self))
     return [f"{run.as_of}: {run.outcome}" for run, _result in runs]

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.management.base import CommandError
 
-from alerts.models import JobOutcome, JobRun
+from jobs.models import JobOutcome, JobRun
 
 
 def parse_date(value: str | None) -> dt.date | None:

@@ -1,0 +1,1 @@
+"""Helpers with no domain in them, for every app: `common` imports no app of CourtFlow."""
