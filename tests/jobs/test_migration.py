@@ -58,7 +58,8 @@ def test_the_move_keeps_every_run_lock_content_type_and_permission():
     executor.migrate(BEFORE)
     assert {"alerts_jobrun", "alerts_joblock"} <= tables() and "jobs_jobrun" not in tables()
 
-    old = executor.loader.project_state(BEFORE).apps
+    # The models as the applied migrations have them: JobRun and JobLock of alerts.
+    old = MigrationExecutor(connection)._create_project_state(with_applied_migrations=True).apps
     OldRun, OldLock = old.get_model("alerts", "JobRun"), old.get_model("alerts", "JobLock")
     ContentType, Permission = old.get_model("contenttypes", "ContentType"), old.get_model("auth", "Permission")
     ids = [OldRun.objects.create(**fields).pk for fields in RUNS]

@@ -99,3 +99,16 @@ def test_every_beat_entry_names_a_registered_task(db):
     assert "cases.tasks.delete_stale_uploads_task" in names
     missing = [name for name in names if name not in app.tasks]
     assert missing == []
+
+
+def test_beat_can_send_every_scheduled_task(db):
+    """Celery refuses to send a task whose soft time limit (the project's default when it sets none)
+    is longer than its hard limit: beat logs an error at each firing and the task never runs."""
+    from courtflow.celery import app
+
+    app.loader.import_default_modules()
+    for entry in default_schedules().values():
+        task = app.tasks[entry["task"]]
+        assert task.soft_time_limit is None or task.time_limit is None or task.soft_time_limit <= task.time_limit, (
+            entry["task"]
+        )
