@@ -70,7 +70,11 @@ def publish_bulletin_task(self, bulletin_id: int, user_id: int) -> str:
     return services.publish_started(bulletin_id, user_id)
 
 
-@shared_task(name="reports.tasks.return_stalled_publications_task", acks_late=True, time_limit=2 * 60)
+# Its own soft limit: the project's default (CELERY_TASK_SOFT_TIME_LIMIT) is longer than its hard limit,
+# and celery refuses to send such a task, so beat could never start it.
+@shared_task(
+    name="reports.tasks.return_stalled_publications_task", acks_late=True, time_limit=2 * 60, soft_time_limit=100
+)
 def return_stalled_publications_task() -> int:
     """Every few minutes: bulletins publishing longer than any worker can render them, with nothing
     rendering them, go back to draft with the reason and a notification (services)."""
