@@ -40,7 +40,8 @@ def _summary(error: BaseException) -> str:
 @contextmanager
 def recording(job: str, as_of: dt.date, *, trigger: str = "") -> Iterator[JobRun]:
     """Record a run of `job`: a JobRun row in state running, then success (with `run.counts`,
-    which the block fills) or failed (with the error, and the tracking officer notified).
+    which the block fills) or failed (with the error, and every failure hook told: alerts notifies
+    the tracking officer).
 
     Enter it outside the job's transaction, so that the record survives a rollback. `job` must be
     declared by an installed app (jobs.registry).
@@ -97,8 +98,10 @@ def run_job(
     that must commit as it goes (email delivery: a sent email cannot be rolled back).
 
     First, each job declared to run before `job` runs for the same date, as its own recorded run;
-    one that fails stops here (its error is raised, `work` does not run).
+    one that fails stops here (its error is raised, `work` does not run). A job no installed app
+    declares is refused (jobs.registry.UnknownJob) before anything is done.
     """
+    registry.get(job)
     for earlier in registry.runs_before(job):
         earlier.run(as_of, trigger=trigger, wait=wait)
     with job_lock(job, wait=wait) as acquired:
