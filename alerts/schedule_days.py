@@ -1,7 +1,7 @@
 """Which day the weekly dispatch and the monthly bulletin run on.
 
 The beat fires both tasks every morning. Each builds once its day has come — the first working
-day (China's official calendar, make-up working days included: cases.calendar) on or after its
+day (China's official calendar, make-up working days included: limits.calendar) on or after its
 anchor, the week's Monday or the month's 1st — and it has not yet succeeded for that anchor; it
 builds for the anchor's own dates (the weekly list as of its Monday, last month's bulletin as of
 its last day). On a day the worker was down, the next morning's run does it.
@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Container
 from functools import cache
 
-from cases.calendar import IsWorking, next_working_day, working_calendar
+from limits.calendar import IsWorking, next_working_day, working_calendar
 
 from .dispatch import monday_of
 from .models import Job, JobOutcome, JobRun

@@ -21,8 +21,8 @@ from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from alerts.models import Alert, ClearancePlan, DispatchList, EngineSettings, UrgingNotice
-from cases.limits_models import ExcludedPeriod, Extension, LimitRule, WorkingDayOverride
 from cases.models import Case, CaseLink, Court, Division, User
+from limits.models import ExcludedPeriod, Extension, LimitRule, WorkingDayOverride
 from reports.models import Bulletin, BulletinSignOff
 
 

@@ -147,6 +147,3 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-from . import limits_admin  # noqa: E402,F401  (admin for the time-limit models)

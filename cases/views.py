@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from . import ageing, import_uploads, imports, limits_views, permissions, services
+from . import ageing, import_uploads, imports, permissions, services
 from .forms import (
     ACTION_FORMS,
     ActingHeadForm,
@@ -240,7 +240,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": [(a, ACTION_LABELS[a]) for a in actions],
         "today": today,
         "sections": case_sections(request, case),
-        "limit_section": limits_views.clock_section(request, case),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -261,8 +260,9 @@ def event_changes(event) -> list[tuple[str, Any, Any]]:
 
 
 def case_sections(request: HttpRequest, case: Case) -> list[dict]:
-    """Alerts, plans, dispatch and bulletin appearances, from the apps that own them."""
-    return contributions("case_sections", request, case)
+    """The statutory clock, alerts, plans, dispatch and bulletin appearances, from the apps that
+    own them: in the order each one asks for, then in app order."""
+    return sorted(contributions("case_sections", request, case), key=lambda section: section.get("order", 50))
 
 
 # --- register and change --------------------------------------------------------------------

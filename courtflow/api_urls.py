@@ -43,7 +43,7 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("v1/", include("cases.api.limits")),
+    path("v1/", include("limits.api.views")),
     path("schema/", EnglishSchemaView.as_view(), name="schema"),
     # The split view serves the page's script from ?script, not inline: the Content-Security-Policy
     # runs no inline script (courtflow/headers.py).

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "cases",
+    "limits",
     "alerts",
     "reports",
     "simple_history",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("reports/", include("reports.urls")),
     path("", case_views.home, name="home"),
+    path("", include("limits.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -20,8 +20,9 @@ from django_celery_beat.models import PeriodicTask
 from alerts.models import Job, JobRun
 from alerts.schedule_days import builds_on
 from alerts.schedules import HORIZON_DAYS, JOB_OF_TASK, next_firing
-from cases import ageing, limits, permissions
+from cases import ageing, permissions
 from cases.models import Division, User
+from limits import rule as limits
 
 from .models import (
     BAND_FIELDS,
@@ -103,7 +104,7 @@ class Figures(LimitRates):
     @property
     def limit_rates(self) -> dict[str, float | None]:
         """On-time closure rate, average excluded days and extension rate of the month so far
-        (cases closed with a time limit; None when none closed), by cases.limits.limit_rates."""
+        (cases closed with a time limit; None when none closed), by limits.rule.limit_rates."""
         return limits.limit_rates(
             self.closed_month_limited,
             self.closed_month_on_time,

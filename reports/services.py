@@ -42,9 +42,10 @@ from alerts.notifications import notify
 from alerts.queueing import Sent, send_job
 from alerts.runs import run_job
 from alerts.sql import insert_select, refresh_statistics, without_jit
-from cases import ageing, limits, permissions
+from cases import ageing, permissions
 from cases.history import record_bulk
 from cases.models import Case, Court, Division, User
+from limits import rule as limits
 
 from .fonts import CJKFontMissing
 from .models import (
@@ -152,7 +153,7 @@ def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -
     return insert_select(BulletinItem, list(columns), rows)
 
 
-# The time-limit aggregates of cases.limits.limit_aggregates → BulletinFigure columns.
+# The time-limit aggregates of limits.rule.limit_aggregates → BulletinFigure columns.
 BULLETIN_LIMIT_COLUMNS = {
     "closed": "closed_limited",
     "closed_on_time": "closed_on_time",

@@ -3,7 +3,8 @@ calendar overrides and the daily hidden-overrun check.
 
 `recompute_clock` is the one writer of a case's deadline fields. Every service that changes
 an input of the rule (filing date, procedure, case type, closing, periods, extensions) calls
-it; `cases.services.change_case` calls `after_case_change` for changes to the case itself.
+it; `cases.services.change_case` reaches `after_case_change` for changes to the case itself
+through the hooks of limits/hooks.py.
 Nothing here runs from a signal.
 """
 
@@ -22,15 +23,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import dates, limits
+from cases import dates
+from cases.history import record_bulk
+from cases.models import Case, CaseLink, CaseLinkKind, CaseStatus, User
+from cases.permissions import can_decide_extension
+from cases.services import resume_case
+from cases.sql import update_rows
+
+from . import rule as limits
 from .calendar import working_calendar
-from .history import record_bulk
 from .models import (
     Approver,
-    Case,
-    CaseLink,
-    CaseLinkKind,
-    CaseStatus,
     ExcludedPeriod,
     ExclusionReason,
     Extension,
@@ -38,12 +41,9 @@ from .models import (
     HiddenOverrunFlag,
     HiddenOverrunRule,
     LimitRule,
-    User,
     WorkingDay,
     WorkingDayOverride,
 )
-from .permissions import can_decide_extension
-from .sql import update_rows
 
 CLOCK_INPUTS = {"filed_on", "procedure", "case_number", "status", "closed_on", "limit_variant"}
 
@@ -375,8 +375,6 @@ def resume_waiting_cases(actor: User | None, closed: Case) -> list[Case]:
 
     "Waiting" is a `waits_for` link or a running suspension naming `closed` as awaited case.
     """
-    from .services import resume_case
-
     waiting = Case.objects.filter(status=CaseStatus.SUSPENDED).filter(
         Q(links__kind=CaseLinkKind.WAITS_FOR, links__target=closed)
         | Q(excluded_periods__awaited_case=closed, excluded_periods__end__isnull=True)

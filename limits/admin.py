@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import limits_services
+from . import services as limits_services
 from .models import (
     ExcludedPeriod,
     Extension,
