@@ -467,6 +467,7 @@ OBJECT_KINDS = [
     ("api:extension-", "extension"),
     ("limits:period_end", "period"),
     ("limits:extension_decide", "extension"),
+    ("limits:", "case"),
     ("cases:", "case"),
     ("alerts:plan_file", "case"),
     ("alerts:plan_review", "plan"),

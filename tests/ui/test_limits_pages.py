@@ -48,13 +48,19 @@ def page(client, user, case):
     return response
 
 
+def clock_section(response) -> dict:
+    """The clock's section among the case page's sections (limits.views.case_sections)."""
+    [section] = [s for s in response.context["sections"] if s["template"] == "limits/clock_section.html"]
+    return section
+
+
 def test_case_page_shows_the_clock_and_its_ledger(client, case, clerk):
     limits_services.record_period(
         clerk, case, reason_code="public_notice", start=D(2026, 10, 1), end=D(2026, 10, 10), reason="公告送达"
     )
     limits_services.request_extension(clerk, case, length=2, reason="案情复杂")
     response = page(client, clerk, case)
-    section = response.context["limit_section"]
+    section = clock_section(response)
     stored = Case.objects.get(pk=case.pk)
     assert section["clock"].deadline == stored.deadline
     assert section["clock"].excluded_days == 10
@@ -72,7 +78,7 @@ def test_case_page_shows_the_clock_and_its_ledger(client, case, clerk):
 def test_forms_shown_by_role(client, case, clerk, president, tracker):
     limits_services.request_extension(clerk, case, length=2, reason="x")
     for user, record, decide in [(clerk, True, False), (president, False, True), (tracker, False, True)]:
-        section = page(client, user, case).context["limit_section"]
+        section = clock_section(page(client, user, case))
         assert (section["period_form"] is not None, section["decision_form"] is not None) == (record, decide)
 
 
