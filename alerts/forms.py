@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases import dates
-from cases.forms import IsoDateField
+from common.forms import IsoDateField
 
 from .models import PlanReason
 

@@ -9,7 +9,7 @@ What the trail cannot see: `QuerySet.update()` does not call `save()`. The jobs 
 set-wise on purpose; their changes are recorded per run (alerts.JobRun with its counts), not per
 row. The bulk services of the register (bulk registration and bulk changes of cases, from the
 API's bulk endpoint and file imports) write their historical rows in one INSERT through
-`cases.history.record_bulk`, with the same who, when, source and address.
+`common.history.record_bulk`, with the same who, when, source and address.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class AuditFields(models.Model):
 
     @classmethod
     def bulk_attrs(cls) -> dict:
-        """The same columns for rows written in bulk (`cases.history.record_bulk`), which
+        """The same columns for rows written in bulk (`common.history.record_bulk`), which
         simple-history's `bulk_history_create` fills without sending its hook."""
         source, ip = request_source(getattr(HistoricalRecords.context, "request", None))
         return {"history_source": source, "history_ip": ip}

@@ -17,8 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.history import record_bulk
+from common.sql import insert_rows, update_rows
+
 from . import case_numbers, dates, extensions, permissions
-from .history import record_bulk
 from .models import (
     Case,
     CaseEvent,
@@ -31,7 +33,6 @@ from .models import (
     Procedure,
     User,
 )
-from .sql import insert_rows, update_rows
 
 # Fields a person or an integration may set on a case.
 EDITABLE_FIELDS = (
@@ -713,7 +714,7 @@ def acting_period_errors(
 ) -> dict[str, list[str]]:
     """An acting head's period is a plan that may have begun already: from EARLIEST up to the
     plan horizon (cases.dates). Also used by the divisions API, which writes divisions itself."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     errors = {}
     for name, day in (("acting_from", acting_from), ("acting_until", acting_until)):
         if day is not None:

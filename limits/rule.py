@@ -58,6 +58,7 @@ from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
 from cases.ageing import open_on_q as ageing_open_on_q
+from common.sql import AddDays, DaysBetween
 
 from .calendar import IsWorking, next_working_day, working_calendar
 
@@ -263,21 +264,6 @@ def limit_fields(case, as_of: dt.date) -> tuple[dt.date | None, int | None, str 
 # --- queryset expressions -----------------------------------------------------------------
 
 
-class AddDays(Func):
-    """date + integer number of days."""
-
-    output_field = DateField()
-    arity = 2
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
-        )
-
-
 class AddLength(Func):
     """date + N months (clipped to the month's end, as `add_length`) or N days. PostgreSQL's
     date + interval clips like dateutil; SQLite's date() modifiers do not, so SQLite is refused."""
@@ -301,25 +287,6 @@ class AddLength(Func):
             connection,
             template=f"CAST((%(expressions)s * INTERVAL '{interval}') AS date)",
             arg_joiner=" + ",
-            **extra,
-        )
-
-
-class DaysBetween(Func):
-    """later − earlier, in whole days."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
             **extra,
         )
 

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cases import permissions
-from cases.forms import apply_service_errors
 from cases.models import Case, CaseStatus
-from cases.views import paginate, query_without_page
+from common.forms import apply_service_errors
+from common.pagination import paginate, query_without_page
 
 from . import selectors
 from . import services as limits_services

@@ -19,14 +19,10 @@ from rest_framework import exceptions, mixins, renderers, serializers, status, v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases.api.common import (
-    CappedPageNumberPagination,
-    DivisionCodeField,
-    StrictQueryParamsMixin,
-    parse_iso_date,
-)
+from cases.api.fields import DivisionCodeField
 from cases.models import Case
 from cases.permissions import visible_cases
+from common.api import CappedPageNumberPagination, StrictQueryParamsMixin, parse_iso_date
 from limits import selectors as limit_selectors
 
 from . import exports, selectors, services
@@ -592,7 +588,7 @@ class _OneObjectSchema(AutoSchema):
 )
 class LimitFiguresViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     """On-time closure rate, average excluded days, extension rate, overruns and hidden-overrun
-    flags (limits.selectors.limit_figures), scoped by cases.permissions.visible_cases."""
+    flags, live, over the cases the caller may see."""
 
     schema = _OneObjectSchema()
     queryset = Case.objects.none()  # for the schema generator only: the figures come from limit_figures

@@ -43,8 +43,9 @@ from alerts.queueing import Sent, send_job
 from alerts.runs import run_job
 from alerts.sql import insert_select, refresh_statistics, without_jit
 from cases import ageing, permissions
-from cases.history import record_bulk
 from cases.models import Case, Court, Division, User
+from common.history import record_bulk
+from common.sql import DaysBetween
 from limits import rule as limits
 
 from .fonts import CJKFontMissing
@@ -59,7 +60,6 @@ from .models import (
     FigureSnapshot,
 )
 from .periods import Period
-from .sql import DaysBetween
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from alerts.queueing import Sent, send_job
 from cases import dates, permissions
 from cases.models import Division
 from cases.roles import Role
-from cases.views import paginate, query_without_page
+from common.pagination import paginate, query_without_page
 
 from . import exports, selectors, services
 from .fonts import CJKFontMissing

@@ -10,8 +10,9 @@ from cases import ageing, extensions, services
 from cases.case_numbers import CASE_TYPE_CHOICES, Category, Stage
 from cases.models import Case, CaseEvent, CaseStatus, ClosureMethod, Division, DivisionKind, EventKind, Procedure, User
 from cases.roles import Role
+from common.api import FastIdentityUrlField, IsoDateField
 
-from .common import DivisionCodeField, FastIdentityUrlField, IsoDateField, UsernameField
+from .fields import DivisionCodeField, UsernameField
 
 # --- divisions and staff --------------------------------------------------------------------
 

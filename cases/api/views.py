@@ -23,8 +23,8 @@ from cases.permissions import (
     division_change_refusals,
     visible_cases,
 )
+from common.api import CappedPageNumberPagination, StrictQueryParamsMixin, UpdatedAtCursorPagination, parse_as_of
 
-from .common import CappedPageNumberPagination, StrictQueryParamsMixin, UpdatedAtCursorPagination, parse_as_of
 from .filters import CaseFilter
 from .serializers import (
     BulkResultSerializer,

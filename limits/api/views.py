@@ -21,9 +21,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 
-from cases.api.common import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
 from cases.models import Case
 from cases.permissions import can_decide_extension, can_record_periods, can_request_extension, visible_cases
+from common.api import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
 from limits import services as limits_services
 from limits.models import ExcludedPeriod, ExclusionReason, Extension, ExtensionStatus, LimitUnit
 

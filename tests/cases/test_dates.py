@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from alerts.services import file_plan
 from cases import dates, services
-from cases.forms import IsoDateField
 from cases.models import Case, CaseStatus
+from common.forms import IsoDateField
 from limits import services as limits_services
 from tests.factories import DivisionFactory, UserFactory
 
