@@ -292,7 +292,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set where several fields share a name ("level", "status").
     "ENUM_NAME_OVERRIDES": {
         "AgingLevelEnum": "cases.api.schema.AGING_LEVEL_CHOICES",
-        "AlertLevelEnum": "alerts.api.ALERT_LEVEL_CHOICES",
+        "AlertLevelEnum": "alerts.api.views.ALERT_LEVEL_CHOICES",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "PlanStatusEnum": "alerts.models.PlanStatus",
         "BulletinStatusEnum": "reports.models.BulletinStatus",

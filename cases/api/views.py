@@ -309,3 +309,10 @@ class CaseViewSet(NoDeleteModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def register(router) -> None:
+    """Add the register's viewsets to the /api/v1/ router."""
+    router.register("divisions", DivisionViewSet, basename="division")
+    router.register("staff", StaffViewSet, basename="staff")
+    router.register("cases", CaseViewSet, basename="case")

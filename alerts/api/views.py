@@ -19,8 +19,8 @@ from cases.permissions import visible_cases, visible_divisions
 from common.api import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
 from common.filters import StrictDateFilter, UpdatedSinceFilter
 
-from . import services
-from .models import Alert, AlertKind, ClearancePlan, DispatchItem, DispatchList, PlanReason, PlanStatus
+from .. import services
+from ..models import Alert, AlertKind, ClearancePlan, DispatchItem, DispatchList, PlanReason, PlanStatus
 
 # --- serializers ----------------------------------------------------------------------------
 

@@ -25,10 +25,10 @@ from cases.permissions import visible_cases
 from common.api import CappedPageNumberPagination, StrictQueryParamsMixin, parse_iso_date
 from limits import selectors as limit_selectors
 
-from . import exports, selectors, services
-from .fonts import CJKFontMissing
-from .models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus
-from .periods import Period
+from .. import exports, selectors, services
+from ..fonts import CJKFontMissing
+from ..models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus
+from ..periods import Period
 
 # --- serializers ----------------------------------------------------------------------------
 
