@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
+
 from .models import (
     Alert,
     ClearancePlan,
@@ -14,19 +16,6 @@ from .models import (
     UrgingNotice,
 )
 from .tasks import dispatch_weekly_task, track_daily_task
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the jobs: looked at in the admin, never edited there."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EngineSettings)
