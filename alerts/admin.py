@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from common.admin import ReadOnlyAdmin
+
 from .models import (
     Alert,
     ClearancePlan,
@@ -10,19 +12,6 @@ from .models import (
     Notification,
     UrgingNotice,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the jobs: looked at in the admin, never edited there."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EngineSettings)

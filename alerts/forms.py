@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import IsoDateField
+from common.forms import IsoDateField
 
 from .models import PlanReason
 

@@ -77,7 +77,7 @@ class AlertKind(models.TextChoices):
 
 
 class LimitLevel(models.TextChoices):
-    """Time-limit alert levels: days left to the statutory deadline (cases.limits), and overrun."""
+    """Time-limit alert levels: days left to the statutory deadline (limits.rule), and overrun."""
 
     DAYS_30 = "limit_30", _("30 days to the statutory deadline")
     DAYS_15 = "limit_15", _("15 days to the statutory deadline")

@@ -1,7 +1,7 @@
 """Which day the weekly dispatch runs on, and which weeks are due.
 
 The beat fires the dispatch task every morning. It builds once its day has come — the first
-working day (China's official calendar, make-up working days included: cases.calendar) on or
+working day (China's official calendar, make-up working days included: limits.calendar) on or
 after the week's Monday — and the week has not yet succeeded; it builds as of the week's own
 Monday. On a day the worker was down, the next morning's run does it.
 
@@ -16,8 +16,8 @@ import datetime as dt
 from collections.abc import Callable, Container
 from functools import cache
 
-from cases.calendar import IsWorking, next_working_day, working_calendar
 from jobs.selectors import succeeded_dates
+from limits.calendar import IsWorking, next_working_day, working_calendar
 
 from .dispatch import monday_of
 from .models import Job

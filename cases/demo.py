@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import ageing, case_numbers, limits_services
+from . import ageing, case_numbers, extensions
 from .models import Case, CaseEvent, Court, Division, DivisionKind, User
 from .roles import Role
 
@@ -417,8 +417,8 @@ def seed(
                 f"WHERE closed_on IS NOT NULL",
                 [now],
             )
-    # Statutory time limits: rule and deadline for every case (suspended ones from today).
-    limits_services.initialise_clocks(Case.objects.filter(court=court), today)
+    # What the other apps derive from the cases (the statutory clock: rule and deadline).
+    extensions.after_seeded(court, today)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cases_case")

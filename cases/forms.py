@@ -12,23 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DateInput, IsoDateField  # noqa: F401 - the date fields of every form
+from common.forms import DateInput, IsoDateField, apply_service_errors  # noqa: F401  (used by the forms below)
 
 from . import ageing, case_numbers
 from .case_numbers import CASE_TYPE_CHOICES, Category
 from .models import Case, CaseStatus, ClosureMethod, Division, Procedure, User
 from .roles import Role
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError beside the matching fields (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for item in errors:
-                form.add_error(target, item)
-    else:
-        form.add_error(None, error)
 
 
 def staff_with_role(role: str, court_id: int | None = None) -> QuerySet[User]:

@@ -1,1 +1,0 @@
-"""Helpers with no domain in them, for every app: `common` imports no app of CourtFlow."""

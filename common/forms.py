@@ -1,4 +1,4 @@
-"""Form helpers with no domain in them."""
+"""Form helpers every page uses: the ISO date field, and a service's errors put beside the fields."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class DateInput(forms.DateInput):
 class IsoDateField(forms.DateField):
     """A date typed as YYYY-MM-DD only (common.dates.parse_iso_date), what the browser's date
     field sends: `2024-3-1`, full-width digits and the locale's other spellings are refused
-    with a message. Whether the date is allowed is the services' business (cases.dates)."""
+    with a message. Whether the date is allowed is the services' business (cases/dates.py)."""
 
     widget = DateInput
     default_error_messages = {"invalid": dates.ISO_MESSAGE}
@@ -36,3 +36,14 @@ class IsoDateField(forms.DateField):
             return dates.parse_iso_date(str(value).strip())
         except ValueError:
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError beside the matching fields (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            target = field if field in form.fields else None
+            for item in errors:
+                form.add_error(target, item)
+    else:
+        form.add_error(None, error)

@@ -28,7 +28,7 @@ MENU = [
     ("dispatch", _("Weekly dispatch"), "alerts:dispatch_list", {Role.DIVISION_HEAD, Role.TRACKING_OFFICER, Role.ADMIN}),
     ("tracking", _("Daily tracking"), "alerts:tracking", {Role.TRACKING_OFFICER, Role.ADMIN}),
     ("jobs", _("Jobs"), "jobs:jobs", {Role.TRACKING_OFFICER, Role.ADMIN}),
-    ("hidden_overruns", _("Hidden overruns"), "cases:hidden_overruns", {Role.TRACKING_OFFICER, Role.ADMIN}),
+    ("hidden_overruns", _("Hidden overruns"), "limits:hidden_overruns", {Role.TRACKING_OFFICER, Role.ADMIN}),
     (
         "overview",
         _("Court overview"),

@@ -75,8 +75,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "common",
     "jobs",
     "cases",
+    "limits",
     "alerts",
     "reports",
     "simple_history",
@@ -265,15 +267,15 @@ REST_FRAMEWORK = {
     # isoformat(): YYYY-MM-DD, zero-padded even for years before 1000 (strftime would write "607-10-06").
     "DATE_FORMAT": "iso-8601",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
-    # Service ValidationErrors become 400s, oversized bodies 413s (cases/api/common.py).
-    "EXCEPTION_HANDLER": "cases.api.common.exception_handler",
+    # Service ValidationErrors become 400s, oversized bodies 413s (common/api.py).
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "cases.api.common.SizeLimitedJSONParser",
+        "common.api.SizeLimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     # Token (integration) requests per user, e.g. "3000/minute"; empty turns throttling off.
-    "DEFAULT_THROTTLE_CLASSES": ["cases.api.common.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_THROTTLE_RATE", default="3000/minute") or None},
 }
 SPECTACULAR_SETTINGS = {
@@ -292,7 +294,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set where several fields share a name ("level", "status").
     "ENUM_NAME_OVERRIDES": {
         "AgingLevelEnum": "cases.api.schema.AGING_LEVEL_CHOICES",
-        "AlertLevelEnum": "alerts.api.ALERT_LEVEL_CHOICES",
+        "AlertLevelEnum": "alerts.api.views.ALERT_LEVEL_CHOICES",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "PlanStatusEnum": "alerts.models.PlanStatus",
         "BulletinStatusEnum": "reports.models.BulletinStatus",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/jobs/", include("jobs.urls")),
     path("reports/", include("reports.urls")),
     path("", case_views.home, name="home"),
+    path("", include("limits.urls")),
     path("", include("cases.urls")),
 ]
 

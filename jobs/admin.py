@@ -3,21 +3,10 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
+
 from . import registry
 from .models import JobLock, JobRun
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the jobs: looked at in the admin, never edited there."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class JobFilter(admin.SimpleListFilter):

@@ -167,7 +167,7 @@ def figure_header(first: str) -> list[str]:
 
 
 def limit_header() -> list[str]:
-    """The time-limit columns (cases.limits.limit_aggregates), after the other figures."""
+    """The time-limit columns (limits.rule.limit_aggregates), after the other figures."""
     return [
         _("Closed with a time limit"),
         _("Closed within the time limit"),

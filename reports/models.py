@@ -14,8 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases import limits
 from cases.models import Court, Division
+from limits import rule as limits
 
 PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
@@ -238,7 +238,7 @@ class FigureScope(models.TextChoices):
 
 
 class LimitRates:
-    """The three time-limit rates of a row of figures that has `limit_rates` (cases.limits.limit_rates
+    """The three time-limit rates of a row of figures that has `limit_rates` (limits.rule.limit_rates
     over its stored counts): for templates, exports and serializers alike."""
 
     limit_rates: dict[str, float | None]
@@ -298,7 +298,7 @@ class BulletinFigure(LimitRates, models.Model):
         _("total time to disposition (days)"),
         help_text=_("Sum of filing-to-closing days of cases closed in the month."),
     )
-    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # Statutory time limits (审限), by the definitions in limits.rule.limit_aggregates. Database
     # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
     closed_limited = models.PositiveIntegerField(
         _("closed in the month with a time limit"),
@@ -492,7 +492,7 @@ class FigureSnapshot(models.Model):
         _("total time to disposition this month (days)"),
         help_text=_("Sum of filing-to-closing days of the cases closed this month."),
     )
-    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # Statutory time limits (审限), by the definitions in limits.rule.limit_aggregates. Database
     # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
     closed_month_limited = models.PositiveIntegerField(
         _("closed this month with a time limit"), default=0, db_default=0, help_text=_("From the 1st to the day.")

@@ -2,7 +2,7 @@
 
 The beat fires the bulletin task every morning. Last month's bulletin is due from the month's
 bulletin day — its first working day on or after the 1st (China's official calendar, make-up
-working days included: cases.calendar) — until it is built, and is built as of its last day. With
+working days included: limits.calendar) — until it is built, and is built as of its last day. With
 it, every month since the latest bulletin that has none (beat down for months) is due, each for its
 own date, at most CATCH_UP_MONTHS of them. Built means the court has a bulletin of that month
 (draft, publishing or published): the bulletin rows are what is judged, never the job runs.
@@ -21,8 +21,8 @@ from functools import cache
 
 from django.db.models import Subquery
 
-from cases.calendar import IsWorking, next_working_day, working_calendar
 from cases.models import Court
+from limits.calendar import IsWorking, next_working_day, working_calendar
 
 from .models import Bulletin
 from .periods import Period

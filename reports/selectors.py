@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, fields
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 
-from cases import ageing, limits, permissions
+from cases import ageing, permissions
 from cases.models import Division, User
+from limits import rule as limits
 
 from .models import (
     BAND_FIELDS,
@@ -97,7 +98,7 @@ class Figures(LimitRates):
     @property
     def limit_rates(self) -> dict[str, float | None]:
         """On-time closure rate, average excluded days and extension rate of the month so far
-        (cases closed with a time limit; None when none closed), by cases.limits.limit_rates."""
+        (cases closed with a time limit; None when none closed), by limits.rule.limit_rates."""
         return limits.limit_rates(
             self.closed_month_limited,
             self.closed_month_on_time,

@@ -39,13 +39,15 @@ from django.utils.translation import gettext as _
 from alerts.models import ClearancePlan, NotificationKind, PlanStatus
 from alerts.notifications import notify
 from alerts.sql import insert_select, refresh_statistics, without_jit
-from cases import ageing, limits, permissions
-from cases.history import record_bulk
+from cases import ageing, permissions
 from cases.models import Case, Court, Division, User
+from common.history import record_bulk
+from common.sql import DaysBetween
 from jobs.locks import job_lock
 from jobs.models import JobOutcome, JobRun
 from jobs.queueing import Sent, send_job
 from jobs.runs import run_job
+from limits import rule as limits
 
 from .fonts import CJKFontMissing
 from .models import (
@@ -61,7 +63,6 @@ from .models import (
 )
 from .periods import Period
 from .schedule_days import bulletins_due
-from .sql import DaysBetween
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +152,7 @@ def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -
     return insert_select(BulletinItem, list(columns), rows)
 
 
-# The time-limit aggregates of cases.limits.limit_aggregates → BulletinFigure columns.
+# The time-limit aggregates of limits.rule.limit_aggregates → BulletinFigure columns.
 BULLETIN_LIMIT_COLUMNS = {
     "closed": "closed_limited",
     "closed_on_time": "closed_on_time",

@@ -23,7 +23,7 @@ from alerts.models import DispatchList, PlanStatus
 from cases import dates, permissions
 from cases.models import Division
 from cases.roles import Role
-from cases.views import paginate, query_without_page
+from common.pagination import paginate, query_without_page
 
 from . import exports, selectors, services
 from .fonts import CJKFontMissing

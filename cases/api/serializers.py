@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from cases import ageing, limits, services
+from cases import ageing, extensions, services
 from cases.case_numbers import CASE_TYPE_CHOICES, Category, Stage
 from cases.models import Case, CaseEvent, CaseStatus, ClosureMethod, Division, DivisionKind, EventKind, Procedure, User
 from cases.roles import Role
+from common.api import FastIdentityUrlField, IsoDateField
 
-from .common import DivisionCodeField, FastIdentityUrlField, IsoDateField, UsernameField
+from .fields import DivisionCodeField, UsernameField
 
 # --- divisions and staff --------------------------------------------------------------------
 
@@ -204,16 +205,6 @@ class CaseSerializer(serializers.Serializer):
         read_only=True, help_text="The 6-month line: filing date + 6 months, clipped to the month's end."
     )
     line_15m = serializers.DateField(read_only=True, help_text="The 15-month line: filing date + 15 months.")
-    deadline = serializers.SerializerMethodField(
-        help_text="Statutory deadline (审限届满日) as of as_of, YYYY-MM-DD: filing + base limit + approved "
-        "extensions + excluded days, moved to the next working day; null when not open on as_of or no limit applies."
-    )
-    days_remaining = serializers.SerializerMethodField(
-        help_text="Days from as_of to the deadline (0 on the deadline), negative when overdue; null like deadline."
-    )
-    limit_status = serializers.SerializerMethodField(
-        help_text="within, warning (30 days or less left) or overdue (past the deadline); null like deadline."
-    )
 
     def _age(self, case: Case) -> ageing.Ageing:
         # One pure computation per case, memoised for the five fields that read it.
@@ -238,18 +229,9 @@ class CaseSerializer(serializers.Serializer):
     def get_aging_level(self, case) -> str:
         return self._age(case).level
 
-    def _limit(self, case: Case) -> tuple:
-        return limits.limit_fields(case, self.context["as_of"])
-
-    def get_deadline(self, case) -> str | None:
-        day = self._limit(case)[0]
-        return day.isoformat() if day else None
-
-    def get_days_remaining(self, case) -> int | None:
-        return self._limit(case)[1]
-
-    def get_limit_status(self, case) -> str | None:
-        return self._limit(case)[2]
+    def get_fields(self):
+        # Read-only fields of the apps above the register (the statutory clock), last.
+        return {**super().get_fields(), **extensions.api_fields()}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -14,7 +14,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases import imports, limits, services
+from cases import extensions, imports, services
 from cases.models import Case, CaseEvent, Division, User
 from cases.permissions import (
     can_edit_case,
@@ -23,8 +23,8 @@ from cases.permissions import (
     division_change_refusals,
     visible_cases,
 )
+from common.api import CappedPageNumberPagination, StrictQueryParamsMixin, UpdatedAtCursorPagination, parse_as_of
 
-from .common import CappedPageNumberPagination, StrictQueryParamsMixin, UpdatedAtCursorPagination, parse_as_of
 from .filters import CaseFilter
 from .serializers import (
     BulkResultSerializer,
@@ -198,8 +198,9 @@ class CaseViewSet(NoDeleteModelViewSet):
 
     def get_queryset(self):
         qs = Case.objects.select_related("court", "division", "handler", "clerk")
-        # deadline / days_remaining / limit_status on as_of, computed in the same statement.
-        return limits.annotate_clock(visible_cases(self.request.user, qs), parse_as_of(self.request))
+        # The extensions' columns on as_of (the clock: deadline, days remaining, status), in the
+        # same statement.
+        return extensions.annotate(visible_cases(self.request.user, qs), parse_as_of(self.request))
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -308,3 +309,10 @@ class CaseViewSet(NoDeleteModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def register(router) -> None:
+    """Add the register's viewsets to the /api/v1/ router."""
+    router.register("divisions", DivisionViewSet, basename="division")
+    router.register("staff", StaffViewSet, basename="staff")
+    router.register("cases", CaseViewSet, basename="case")

@@ -195,7 +195,7 @@ def test_page_size_and_capped_count(api, make_case, today):
 
 
 def test_count_is_capped_on_huge_lists(api, make_case, today, monkeypatch):
-    from cases.api.common import CappedPageNumberPagination
+    from common.api import CappedPageNumberPagination
 
     monkeypatch.setattr(CappedPageNumberPagination, "count_cap", 5)
     for _ in range(8):

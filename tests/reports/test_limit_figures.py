@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
-from cases import limits, services
+from cases import services
 from cases.models import Case
+from limits import rule as limits
+from limits import selectors as limit_selectors
 from reports import exports
 from reports import services as report_services
 from reports.models import BulletinFigure, FigureScope, FigureSnapshot
@@ -52,32 +54,32 @@ def _counts(row: dict) -> dict[str, int]:
 
 
 def test_definitions_hand_computed(docket):
-    [court] = limits.limit_figures(START, END)
+    [court] = limit_selectors.limit_figures(START, END)
     assert _counts(court) == EXPECTED["court"]
     assert court["on_time_rate"] == pytest.approx(2 / 3)
     assert court["average_excluded_days"] == pytest.approx(10 / 3)
     assert court["extension_rate"] == pytest.approx(1 / 3)
-    by_division = {r["code"]: r for r in limits.limit_figures(START, END, group_by="division")}
+    by_division = {r["code"]: r for r in limit_selectors.limit_figures(START, END, group_by="division")}
     assert {code: _counts(r) for code, r in by_division.items()} == {
         "civil-1": EXPECTED["civil-1"],
         "civil-2": EXPECTED["civil-2"],
     }
     assert by_division["civil-2"]["on_time_rate"] is None  # nothing closed: no rate
-    by_handler = {r["code"]: _counts(r) for r in limits.limit_figures(START, END, group_by="handler")}
+    by_handler = {r["code"]: _counts(r) for r in limit_selectors.limit_figures(START, END, group_by="handler")}
     assert by_handler == {"judge-a": EXPECTED["civil-1"], "judge-b": EXPECTED["civil-2"]}
 
 
 def test_overdue_and_hidden_flags_are_taken_on_the_end_date(docket):
     # The overdue case's deadline is 10 Jul 2024: not over on that day, over the day after.
-    assert limits.limit_figures(D(2024, 7, 1), D(2024, 7, 10))[0]["overdue"] == 0
-    assert limits.limit_figures(D(2024, 7, 1), D(2024, 7, 11))[0]["overdue"] == 1
+    assert limit_selectors.limit_figures(D(2024, 7, 1), D(2024, 7, 10))[0]["overdue"] == 0
+    assert limit_selectors.limit_figures(D(2024, 7, 1), D(2024, 7, 11))[0]["overdue"] == 1
     # The flag was raised on 30 Sep: not running on the 29th.
-    assert limits.limit_figures(START, D(2024, 9, 29))[0]["hidden_flags"] == 0
+    assert limit_selectors.limit_figures(START, D(2024, 9, 29))[0]["hidden_flags"] == 0
     # A case closed since is no longer open on the end date: neither overdue nor flagged then.
     services.close_case(None, docket.cases["overdue"], closed_on=D(2024, 10, 8), closure_method="judgment")
-    [october] = limits.limit_figures(D(2024, 10, 1), D(2024, 10, 31))
+    [october] = limit_selectors.limit_figures(D(2024, 10, 1), D(2024, 10, 31))
     assert (october["overdue"], october["closed"], october["closed_on_time"]) == (0, 1, 0)
-    assert limits.limit_figures(START, END)[0]["overdue"] == 1  # still overdue on 30 Sep
+    assert limit_selectors.limit_figures(START, END)[0]["overdue"] == 1  # still overdue on 30 Sep
 
 
 def test_snapshot_columns_hand_computed(docket):
@@ -92,11 +94,11 @@ def test_snapshot_agrees_with_limit_figures(docket, as_of):
     """The snapshot of a day (month to date) is limit_figures over [1st of the month, day]."""
     report_services.snapshot_figures(as_of)
     month_start = as_of.replace(day=1)
-    [court] = limits.limit_figures(month_start, as_of)
+    [court] = limit_selectors.limit_figures(month_start, as_of)
     assert _snapshot_sums(as_of) == _counts(court)
-    for row in limits.limit_figures(month_start, as_of, group_by="division"):
+    for row in limit_selectors.limit_figures(month_start, as_of, group_by="division"):
         assert _snapshot_sums(as_of, division_id=row["division_id"]) == _counts(row)
-    for row in limits.limit_figures(month_start, as_of, group_by="handler"):
+    for row in limit_selectors.limit_figures(month_start, as_of, group_by="handler"):
         assert _snapshot_sums(as_of, handler_id=row["handler_id"]) == _counts(row)
 
 

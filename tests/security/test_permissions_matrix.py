@@ -27,8 +27,8 @@ from alerts import dispatch as alert_dispatch
 from alerts import tracking
 from alerts.models import Alert, DispatchItem, DispatchList, UrgingNotice
 from alerts.services import file_plan
-from cases.limits_models import ExcludedPeriod, Extension
 from cases.models import Case
+from limits.models import ExcludedPeriod, Extension
 from reports import services as report_services
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
 
@@ -465,8 +465,9 @@ OBJECT_KINDS = [
     ("api:dispatch-", "dispatch"),
     ("api:excluded-period-", "period"),
     ("api:extension-", "extension"),
-    ("cases:limit_period_end", "period"),
-    ("cases:limit_extension_decide", "extension"),
+    ("limits:period_end", "period"),
+    ("limits:extension_decide", "extension"),
+    ("limits:", "case"),
     ("cases:", "case"),
     ("alerts:plan_file", "case"),
     ("alerts:plan_review", "plan"),

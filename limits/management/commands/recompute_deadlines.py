@@ -5,7 +5,7 @@ python manage.py recompute_deadlines
 
 from django.core.management.base import BaseCommand
 
-from cases import limits_services
+from limits import services as limits_services
 
 
 class Command(BaseCommand):

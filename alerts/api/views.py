@@ -1,7 +1,7 @@
 """REST API of the escalation engine: alerts, clearance plans and weekly dispatch lists.
 
 Thin viewsets over alerts.services (which check cases.permissions and raise Django's
-ValidationError / PermissionDenied; cases.api.common turns them into 400 / 403).
+ValidationError / PermissionDenied; common.api turns them into 400 / 403).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases import case_numbers
-from cases.api.common import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
-from cases.api.filters import StrictDateFilter, UpdatedSinceFilter
 from cases.permissions import visible_cases, visible_divisions
+from common.api import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
+from common.filters import StrictDateFilter, UpdatedSinceFilter
 
-from . import services
-from .models import Alert, AlertKind, ClearancePlan, DispatchItem, DispatchList, PlanReason, PlanStatus
+from .. import services
+from ..models import Alert, AlertKind, ClearancePlan, DispatchItem, DispatchList, PlanReason, PlanStatus
 
 # --- serializers ----------------------------------------------------------------------------
 

@@ -24,8 +24,9 @@ period). As of D the raw deadline is raw + max(0, D − paused_from + 1). When a
 closed period runs past the start of a running one, `paused_from` is the day after the
 later of the two, so an as-of date inside that overlap is counted as at its end.
 
-Figures (on-time closure rate, average excluded days, extension rate, overruns) and the
-hidden-overrun list are selectors at the end of this module.
+The figures' definitions (on-time closure rate, average excluded days, extension rate,
+overruns) are `limit_aggregates` and `limit_rates` here; reading them, and the hidden-overrun
+list, are limits/selectors.py.
 """
 
 from __future__ import annotations
@@ -56,7 +57,9 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import LessThan
 from django.utils.translation import gettext_lazy as _
 
-from .ageing import open_on_q as ageing_open_on_q
+from cases.ageing import open_on_q as ageing_open_on_q
+from common.sql import AddDays, DaysBetween
+
 from .calendar import IsWorking, next_working_day, working_calendar
 
 ONE_DAY = dt.timedelta(days=1)
@@ -245,7 +248,7 @@ def limit_fields(case, as_of: dt.date) -> tuple[dt.date | None, int | None, str 
     calendar query only while a period runs."""
     if hasattr(case, "limit_deadline") and hasattr(case, "days_remaining"):
         return case.limit_deadline, case.days_remaining, case.limit_status
-    from .ageing import is_open_on
+    from cases.ageing import is_open_on
 
     if case.limit_raw is None or not is_open_on(case.filed_on, case.closed_on, as_of):
         return None, None, None
@@ -259,21 +262,6 @@ def limit_fields(case, as_of: dt.date) -> tuple[dt.date | None, int | None, str 
 
 
 # --- queryset expressions -----------------------------------------------------------------
-
-
-class AddDays(Func):
-    """date + integer number of days."""
-
-    output_field = DateField()
-    arity = 2
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
-        )
 
 
 class AddLength(Func):
@@ -299,25 +287,6 @@ class AddLength(Func):
             connection,
             template=f"CAST((%(expressions)s * INTERVAL '{interval}') AS date)",
             arg_joiner=" + ",
-            **extra,
-        )
-
-
-class DaysBetween(Func):
-    """later − earlier, in whole days."""
-
-    output_field = IntegerField()
-    arity = 2
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler,
-            connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(",
             **extra,
         )
 
@@ -487,64 +456,3 @@ def limit_rates(closed: int, on_time: int, excluded_days: int, extended: int) ->
         "average_excluded_days": excluded_days / closed,
         "extension_rate": extended / closed,
     }
-
-
-GROUPS = {
-    "division": ("division_id", "division__name", "division__code"),
-    "handler": ("handler_id", "handler__name", "handler__username"),
-}
-
-
-def limit_figures(
-    start: dt.date, end: dt.date, *, group_by: str | None = None, queryset: QuerySet | None = None
-) -> list[dict]:
-    """Time-limit figures, court-wide (`group_by=None`) or per "division" / "handler", live.
-
-    Cases closed in [start, end] with a time limit: `closed`, `closed_on_time` (closing date
-    on or before the deadline), `on_time_rate` (0–1, None when none closed), `excluded_days`,
-    `average_excluded_days`, `extended` (at least one approved extension), `extension_rate`.
-    Open cases on `end`: `overdue` (past the deadline), `hidden_flags` (cases with a running
-    hidden-overrun flag). Grouped rows also have the group's id key, `name` and `code`
-    (division code or handler username). One query.
-    """
-    from .models import Case as CaseModel
-
-    base = CaseModel.objects.all() if queryset is None else queryset
-    # Only cases under a time limit that were closed in the range or are open on `end`.
-    base = base.filter(limit_raw__isnull=False).filter(Q(closed_on__gte=start, closed_on__lte=end) | open_on_q(end))
-    aggregates = limit_aggregates(start, end)
-    if group_by is None:
-        rows = [base.aggregate(**aggregates)]
-    else:
-        key, label, code = GROUPS[group_by]
-        rows = [
-            {**row, "name": row[label] or "", "code": row[code] or ""}
-            for row in base.values(key, label, code).annotate(**aggregates).order_by(code, key)
-        ]
-    for row in rows:
-        row.update(limit_rates(row["closed"], row["closed_on_time"], row["excluded_days"], row["extended"]))
-    return rows
-
-
-def hidden_overrun_flags(*, division=None, queryset: QuerySet | None = None) -> QuerySet:
-    """Running hidden-overrun flags with their evidence, for the tracking officer's list."""
-    from .models import HiddenOverrunFlag
-
-    qs = HiddenOverrunFlag.objects.filter(cleared_on__isnull=True).select_related(
-        "case", "case__division", "case__handler"
-    )
-    if division is not None:
-        qs = qs.filter(case__division=division)
-    if queryset is not None:
-        qs = qs.filter(case__in=queryset)
-    return qs.order_by("case__division__sort_order", "case__filed_on", "rule")
-
-
-def hidden_overrun_counts_by_division(queryset: QuerySet | None = None) -> list[dict]:
-    """[{division_id, division__name, cases, flags}] for running flags."""
-    return list(
-        hidden_overrun_flags(queryset=queryset)
-        .values("case__division_id", "case__division__name")
-        .annotate(cases=Count("case", distinct=True), flags=Count("id"))
-        .order_by("case__division__name")
-    )

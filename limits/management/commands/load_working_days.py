@@ -11,7 +11,8 @@ refreshed afterwards.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import calendar, limits_services
+from limits import calendar
+from limits import services as limits_services
 
 
 class Command(BaseCommand):

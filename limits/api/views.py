@@ -15,18 +15,17 @@ to whoever may not make them.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases import limits_services
-from cases.limits_models import ExcludedPeriod, ExclusionReason, Extension, ExtensionStatus, LimitUnit
 from cases.models import Case
 from cases.permissions import can_decide_extension, can_record_periods, can_request_extension, visible_cases
-
-from .common import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
+from common.api import CappedPageNumberPagination, IsoDateField, StrictQueryParamsMixin
+from limits import services as limits_services
+from limits.models import ExcludedPeriod, ExclusionReason, Extension, ExtensionStatus, LimitUnit
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -235,6 +234,7 @@ class ExcludedPeriodViewSet(_Base):
         return self._change(request, ExcludedPeriodChangeSerializer, limits_services.change_period)
 
     @extend_schema(summary="End a running period", request=EndPeriodSerializer, responses=ExcludedPeriodSerializer)
+    @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         return self._change(request, EndPeriodSerializer, _end)
 
@@ -283,6 +283,7 @@ class ExtensionViewSet(_Base):
         request=DecisionSerializer,
         responses=ExtensionSerializer,
     )
+    @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         extension = self.get_object()
         params = DecisionSerializer(data=request.data)
@@ -300,23 +301,11 @@ class ExtensionViewSet(_Base):
         return Response(self.get_serializer(EXTENSIONS.get(pk=extension.pk)).data)
 
 
-urlpatterns = [
-    path(
-        "cases/<int:case_pk>/excluded-periods/",
-        CaseExcludedPeriodViewSet.as_view({"get": "list", "post": "create"}),
-        name="case-excluded-periods",
-    ),
-    path(
-        "excluded-periods/<int:pk>/",
-        ExcludedPeriodViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
-        name="excluded-period-detail",
-    ),
-    path("excluded-periods/<int:pk>/end/", ExcludedPeriodViewSet.as_view({"post": "end"}), name="excluded-period-end"),
-    path(
-        "cases/<int:case_pk>/extensions/",
-        CaseExtensionViewSet.as_view({"get": "list", "post": "create"}),
-        name="case-extensions",
-    ),
-    path("extensions/<int:pk>/", ExtensionViewSet.as_view({"get": "retrieve"}), name="extension-detail"),
-    path("extensions/<int:pk>/decide/", ExtensionViewSet.as_view({"post": "decide"}), name="extension-decide"),
-]
+def register(router) -> None:
+    """Add this app's viewsets to the /api/v1/ router (the ledger of a case under its address)."""
+    router.register(
+        r"cases/(?P<case_pk>\d+)/excluded-periods", CaseExcludedPeriodViewSet, basename="case-excluded-periods"
+    )
+    router.register("excluded-periods", ExcludedPeriodViewSet, basename="excluded-period")
+    router.register(r"cases/(?P<case_pk>\d+)/extensions", CaseExtensionViewSet, basename="case-extensions")
+    router.register("extensions", ExtensionViewSet, basename="extension")

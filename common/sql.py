@@ -1,4 +1,5 @@
-"""Set-based writes the ORM has no verb for: INSERT … SELECT … ON CONFLICT DO NOTHING.
+"""SQL the ORM has no verb for: set-based writes (INSERT … SELECT … ON CONFLICT DO NOTHING, bulk
+UPDATE … FROM VALUES) and date arithmetic in expressions (`AddDays`, `DaysBetween`).
 
 The SELECT is an ordinary queryset (so the ageing rule's expressions from `cases.ageing` are
 reused, not rewritten in SQL); this module only wraps it in an INSERT. Works on PostgreSQL and on
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connections, models
-from django.db.models import Model, QuerySet
+from django.db.models import Func, Model, QuerySet
 
 # Fields whose Python values psycopg2 adapts as they are (aware datetimes, dates, text, numbers,
 # choices, related ids); any other field prepares its value through the ORM (JSON, for one).
@@ -186,3 +187,42 @@ def analyze(*models: type[Model]) -> None:
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# --- date arithmetic in expressions --------------------------------------------------------------
+# Day counts only: calendar months belong to cases.ageing (the ageing lines) and limits.rule.
+
+
+class AddDays(Func):
+    """date + integer number of days."""
+
+    output_field = models.DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="date(%(expressions)s || ' days')", arg_joiner=", '+' || ", **extra
+        )
+
+
+class DaysBetween(Func):
+    """later − earlier (two dates), in whole days."""
+
+    output_field = models.IntegerField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra):
+        # PostgreSQL: date - date is an integer number of days.
+        return super().as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )

@@ -27,7 +27,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from cases import dates
+from . import dates
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -459,30 +459,10 @@ class TokenRateThrottle(throttling.UserRateThrottle):
 # --- serializer helpers -------------------------------------------------------------------
 
 
-class UsernameField(serializers.SlugRelatedField):
-    """A person by username."""
-
-    def __init__(self, **kwargs):
-        from cases.models import User
-
-        kwargs.setdefault("queryset", User.objects.all())
-        super().__init__(slug_field="username", **kwargs)
-
-
-class DivisionCodeField(serializers.SlugRelatedField):
-    """A division by code."""
-
-    def __init__(self, **kwargs):
-        from cases.models import Division
-
-        kwargs.setdefault("queryset", Division.objects.all())
-        super().__init__(slug_field="code", **kwargs)
-
-
 class IsoDateField(serializers.DateField):
-    """A date sent as YYYY-MM-DD only (cases.dates.parse_iso_date): `2024-3-1`, full-width
+    """A date sent as YYYY-MM-DD only (common.dates.parse_iso_date): `2024-3-1`, full-width
     digits, `20240301`, week dates and datetimes are refused with a message naming the field.
-    Whether the date is allowed is the services' business (cases.dates)."""
+    Whether the date is allowed is the services' business (cases/dates.py)."""
 
     default_error_messages = {"invalid": dates.ISO_MESSAGE}
 

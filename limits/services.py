@@ -3,7 +3,8 @@ calendar overrides and the daily hidden-overrun check.
 
 `recompute_clock` is the one writer of a case's deadline fields. Every service that changes
 an input of the rule (filing date, procedure, case type, closing, periods, extensions) calls
-it; `cases.services.change_case` calls `after_case_change` for changes to the case itself.
+it; `cases.services.change_case` reaches `after_case_change` for changes to the case itself
+through the hooks of limits/hooks.py.
 Nothing here runs from a signal.
 """
 
@@ -22,15 +23,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import dates, limits
+from cases import dates
+from cases.models import Case, CaseLink, CaseLinkKind, CaseStatus, User
+from cases.permissions import can_decide_extension
+from cases.services import resume_case
+from common.history import record_bulk
+from common.sql import update_rows
+
+from . import rule as limits
 from .calendar import working_calendar
-from .history import record_bulk
 from .models import (
     Approver,
-    Case,
-    CaseLink,
-    CaseLinkKind,
-    CaseStatus,
     ExcludedPeriod,
     ExclusionReason,
     Extension,
@@ -38,12 +41,9 @@ from .models import (
     HiddenOverrunFlag,
     HiddenOverrunRule,
     LimitRule,
-    User,
     WorkingDay,
     WorkingDayOverride,
 )
-from .permissions import can_decide_extension
-from .sql import update_rows
 
 CLOCK_INPUTS = {"filed_on", "procedure", "case_number", "status", "closed_on", "limit_variant"}
 
@@ -375,8 +375,6 @@ def resume_waiting_cases(actor: User | None, closed: Case) -> list[Case]:
 
     "Waiting" is a `waits_for` link or a running suspension naming `closed` as awaited case.
     """
-    from .services import resume_case
-
     waiting = Case.objects.filter(status=CaseStatus.SUSPENDED).filter(
         Q(links__kind=CaseLinkKind.WAITS_FOR, links__target=closed)
         | Q(excluded_periods__awaited_case=closed, excluded_periods__end__isnull=True)
@@ -451,7 +449,7 @@ def record_period(
     today: dt.date | None = None,
 ) -> ExcludedPeriod:
     """Record a period not counted in the time limit; the deadline moves at once."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     case = Case.objects.select_for_update().get(pk=case.pk)
     period = ExcludedPeriod(
         case=case,
@@ -477,7 +475,7 @@ def change_period(
     actor: User | None, period: ExcludedPeriod, changes: dict[str, Any], *, today: dt.date | None = None
 ) -> ExcludedPeriod:
     """Correct a period or end it (`{"end": day}`)."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     unknown = set(changes) - set(PERIOD_FIELDS)
     if unknown:
         raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
@@ -509,7 +507,7 @@ def review_period(
     actor: User | None, period: ExcludedPeriod, on: dt.date | None = None, *, today: dt.date | None = None
 ) -> ExcludedPeriod:
     """Record that a running suspension was reviewed (resets the stale-suspension check)."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     on = on or today
     if error := dates.happened(on, since=dates.not_before_first_day(period.start), today=today):
         raise ValidationError({"on": [error]})
@@ -542,7 +540,7 @@ def request_extension(
     """Request the next extension step. Beyond the step's legal maximum, on a closed case or
     with another request pending → ValidationError. Later than the rule's lead days before
     the deadline → recorded with `late_request`."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     requested_on = requested_on or today
     case = Case.objects.select_for_update(of=("self",)).select_related("limit_rule").get(pk=case.pk)
     errors: dict[str, list[str]] = {}
@@ -608,7 +606,7 @@ def decide_extension(
     today: dt.date | None = None,
 ) -> Extension:
     """Approve or refuse a pending request; an approval moves the deadline at once."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     decided_on = decided_on or today
     case = Case.objects.select_for_update(of=("self",)).select_related("limit_rule").get(pk=extension.case_id)
     extension = Extension.objects.select_related("case__limit_rule").get(pk=extension.pk)

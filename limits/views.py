@@ -1,8 +1,8 @@
 """The statutory clock on the case page and the forms that change its inputs.
 
-Thin views: who may act comes from cases.permissions, every rule from cases.limits_services.
-`clock_section(request, case)` gives the case page the context of
-templates/cases/limits/clock_section.html; each form posts to its own view, which on an error
+Thin views: who may act comes from cases.permissions, every rule from limits.services.
+`case_sections(request, case)` gives the case page the clock section
+(templates/limits/clock_section.html); each form posts to its own view, which on an error
 shows the form again with what was typed and the messages beside the fields.
 """
 
@@ -20,28 +20,35 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import limits, limits_services, permissions
-from .forms import apply_service_errors
-from .limits_forms import DecisionForm, EndPeriodForm, ExtensionRequestForm, PeriodForm
-from .limits_models import ExcludedPeriod, Extension, ExtensionStatus
-from .models import Case, CaseStatus
+from cases import permissions
+from cases.models import Case, CaseStatus
+from common.forms import apply_service_errors
+from common.pagination import paginate, query_without_page
+
+from . import selectors
+from . import services as limits_services
+from .forms import DecisionForm, EndPeriodForm, ExtensionRequestForm, PeriodForm
+from .models import ExcludedPeriod, Extension, ExtensionStatus
+from .rule import case_clock
 
 
-def clock_section(request: HttpRequest, case: Case) -> dict[str, Any]:
-    """Context of the clock section: the clock as of today, its ledger and the forms the
-    user may use (unbound; they post to the views below)."""
+def case_sections(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
+    """The clock's section of the case page (see cases.views.contributions), first after the
+    case's facts: the clock as of today, its ledger and the forms the user may use (unbound;
+    they post to the views below)."""
     user = request.user
     today = timezone.localdate()
-    periods = list(case.excluded_periods.select_related("recorded_by").order_by("start", "id"))
-    extensions = list(case.extensions.select_related("requested_by", "decided_by").order_by("requested_on", "id"))
+    periods, extensions = selectors.case_ledger(case)
     is_open = case.status != CaseStatus.CLOSED
     can_record = permissions.can_record_periods(user, case)
     pending = next((e for e in extensions if e.status == ExtensionStatus.REQUESTED), None)
     can_decide = pending is not None and (
         permissions.can_decide_extension(user) or permissions.can_decide_extension(user, by_higher_court=True)
     )
-    clock = limits.case_clock(case, today)
-    return {
+    clock = case_clock(case, today)
+    section = {
+        "template": "limits/clock_section.html",
+        "order": 10,
         "clock": clock,
         "days_overdue": -clock.days_remaining if clock.days_remaining is not None and clock.days_remaining < 0 else 0,
         "periods": periods,
@@ -57,6 +64,7 @@ def clock_section(request: HttpRequest, case: Case) -> dict[str, Any]:
         "pending": pending,
         "decision_form": DecisionForm(initial={"decided_on": today}, prefix="decision") if can_decide else None,
     }
+    return [section]
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
@@ -71,7 +79,7 @@ def _ledger_row(request: HttpRequest, model, pk: int):
 
 def _page(request, case, form, title, action, status=200) -> HttpResponse:
     context = {"case": case, "form": form, "title": title, "action": action}
-    return render(request, "cases/limits/form_page.html", context, status=status)
+    return render(request, "limits/form_page.html", context, status=status)
 
 
 def _done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
@@ -169,19 +177,17 @@ def extension_decide(request: HttpRequest, extension_pk: int) -> HttpResponse:
 def hidden_overruns(request: HttpRequest) -> HttpResponse:
     """The tracking officer's list of hidden overruns (隐性超审限), with each flag's evidence,
     and the running counts per division. Read-only: the daily check raises and clears flags."""
-    from .views import paginate, query_without_page
-
     if not permissions.can_view_hidden_overruns(request.user):
         raise PermissionDenied
     divisions = list(permissions.visible_divisions(request.user).order_by("sort_order", "code"))
     division = next((d for d in divisions if str(d.pk) == request.GET.get("division")), None)
-    page = paginate(request, limits.hidden_overrun_flags(division=division))
+    page = paginate(request, selectors.hidden_overrun_flags(division=division))
     context = {
         "page": page,
         "query": query_without_page(request),
         "divisions": divisions,
         "division": division,
-        "counts": limits.hidden_overrun_counts_by_division(),
+        "counts": selectors.hidden_overrun_counts_by_division(),
         "nav_active": "hidden_overruns",
     }
-    return render(request, "cases/limits/hidden_overruns.html", context)
+    return render(request, "limits/hidden_overruns.html", context)

@@ -1,8 +1,9 @@
 """Statutory time limits (审限): the rule table, the excluded-period ledger, extensions,
 the working-day calendar and the hidden-overrun flags.
 
-Imported at the end of cases/models.py so the models belong to the `cases` app. The rule
-that turns these rows into a deadline lives in cases/limits.py only.
+The rule that turns these rows into a deadline lives in limits/rule.py only. The clock's
+stored result (deadline, raw deadline, stopped-from day) sits on the case row
+(`cases.Case.limit_*`, `deadline`), written by limits/services.py only.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from .case_numbers import Category, Stage
+from cases.case_numbers import Category, Stage
+from cases.models import LimitVariant
 
 __all__ = [
     "Approver",
@@ -42,14 +44,6 @@ class Approver(models.TextChoices):
     HIGHER_COURT = "higher_court", _("Higher court")
     HIGH_COURT = "high_court", _("High court")
     SUPREME_COURT = "supreme_court", _("Supreme People's Court")
-
-
-class LimitVariant(models.TextChoices):
-    """Distinctions the case number cannot make but the limit depends on."""
-
-    NONE = "", _("As the procedure says")
-    RULING_APPEAL = "ruling_appeal", _("Appeal against a ruling")
-    PRIVATE_PROSECUTION = "private_prosecution", _("Private prosecution, accused not detained")
 
 
 class LimitRule(models.Model):

@@ -19,20 +19,16 @@ from rest_framework import exceptions, mixins, renderers, serializers, status, v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases import limits
-from cases.api.common import (
-    CappedPageNumberPagination,
-    DivisionCodeField,
-    StrictQueryParamsMixin,
-    parse_iso_date,
-)
+from cases.api.fields import DivisionCodeField
 from cases.models import Case
 from cases.permissions import visible_cases
+from common.api import CappedPageNumberPagination, StrictQueryParamsMixin, parse_iso_date
+from limits import selectors as limit_selectors
 
-from . import exports, selectors, services
-from .fonts import CJKFontMissing
-from .models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus
-from .periods import Period
+from .. import exports, selectors, services
+from ..fonts import CJKFontMissing
+from ..models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus
+from ..periods import Period
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -592,7 +588,7 @@ class _OneObjectSchema(AutoSchema):
 )
 class LimitFiguresViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
     """On-time closure rate, average excluded days, extension rate, overruns and hidden-overrun
-    flags (cases.limits.limit_figures), scoped by cases.permissions.visible_cases."""
+    flags, live, over the cases the caller may see."""
 
     schema = _OneObjectSchema()
     queryset = Case.objects.none()  # for the schema generator only: the figures come from limit_figures
@@ -620,7 +616,7 @@ class LimitFiguresViewSet(StrictQueryParamsMixin, viewsets.GenericViewSet):
             errors["group_by"] = [_("Choose court, division or handler.")]
         if errors:
             raise exceptions.ValidationError(errors)
-        rows = limits.limit_figures(
+        rows = limit_selectors.limit_figures(
             dates["start"],
             dates["end"],
             group_by=None if group_by == "court" else group_by,

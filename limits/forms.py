@@ -8,8 +8,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import IsoDateField
-from .limits_models import ExclusionReason, LimitUnit
+from common.forms import IsoDateField
+
+from .models import ExclusionReason, LimitUnit
 
 TEXTAREA = {"rows": 3}
 
