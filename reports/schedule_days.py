@@ -36,17 +36,17 @@ def bulletin_day(day: dt.date, is_working: IsWorking | None = None) -> dt.date:
     return next_working_day(day.replace(day=1), is_working)
 
 
-def _due(today: dt.date, built: Sequence[str], is_working: IsWorking) -> list[Period]:
+def _due(today: dt.date, built: Sequence[Period], is_working: IsWorking) -> list[Period]:
     """The months due on `today`, given the court's bulletin periods `built` (sorted)."""
     if today < bulletin_day(today, is_working):
         return []
     last = Period.last_month(today)
-    earlier = built[: bisect_right(built, str(last))]  # the bulletins up to last month
-    if earlier and earlier[-1] == str(last):
+    earlier = built[: bisect_right(built, last)]  # the bulletins up to last month
+    if earlier and earlier[-1] == last:
         return []
     periods = [last]
     if earlier:
-        missing = Period.parse(earlier[-1]).next()
+        missing = earlier[-1].next()
         while missing < last and len(periods) <= CATCH_UP_MONTHS:
             periods.append(missing)
             missing = missing.next()

@@ -264,7 +264,7 @@ def visible_bulletins(user: User) -> QuerySet[Bulletin]:
 
 
 def bulletin_for_period(period: Period | str, court_id: int | None = None) -> Bulletin | None:
-    qs = Bulletin.objects.filter(period=str(period))
+    qs = Bulletin.objects.filter(period=period)
     if court_id is not None:
         qs = qs.filter(court_id=court_id)
     return qs.first()

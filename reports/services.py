@@ -202,7 +202,7 @@ def _figure_rows(bulletin: Bulletin, court: Court, previous: Bulletin | None) ->
     """Per handler within a division, per division and for the court: three aggregate queries
     over cases and items, summed up over a few dozen groups."""
     as_of = bulletin.as_of
-    period = Period.parse(bulletin.period)
+    period = bulletin.period
     month = (period.first_day, as_of)
     year_before = period.a_year_earlier().last_day
     open_q = ageing.open_on_q(as_of)
@@ -297,19 +297,18 @@ def _figure_rows(bulletin: Bulletin, court: Court, previous: Bulletin | None) ->
     return rows
 
 
-def build_bulletin(period: Period | str, *, court: Court | None = None) -> BuildResult:
+def build_bulletin(period: Period, *, court: Court | None = None) -> BuildResult:
     """Build (or rebuild) the draft bulletin of `period`, as of the month's last day.
 
     A draft is rebuilt in full in one transaction: readers see the old draft or the new one,
     never a mixture, and a worker killed half-way leaves the old draft. A published bulletin is
     never touched again ("published, unchanged"), even if cases have closed since.
     """
-    period = Period.parse(period) if isinstance(period, str) else period
     court = _court(court)
     with transaction.atomic():
         bulletin, created = Bulletin.objects.get_or_create(
             court=court,
-            period=str(period),
+            period=period,
             defaults={"as_of": period.last_day, "built_at": timezone.now()},
         )
         # A bulletin being published keeps the draft its PDF is rendered from. Checked before the
@@ -344,18 +343,17 @@ def build_bulletin(period: Period | str, *, court: Court | None = None) -> Build
 
 
 def run_bulletin_job(
-    period: Period | str, *, court: Court | None = None, trigger: str = "", wait: bool = False
+    period: Period, *, court: Court | None = None, trigger: str = "", wait: bool = False
 ) -> tuple[JobRun, BuildResult | None]:
     """`build_bulletin` under the job lock, recorded as a JobRun. Returns (JobRun, BuildResult | None);
     the result is None when another run held the lock (the JobRun says skipped)."""
-    period = Period.parse(period) if isinstance(period, str) else period
     outcome: dict[str, BuildResult] = {}
 
     def work() -> dict[str, Any]:
         result = build_bulletin(period, court=court)
         outcome["result"] = result
         return {
-            "period": str(period),
+            "period": period,
             "outcome": result.outcome,
             "listed": result.listed,
             "key_warnings": result.key_warnings,

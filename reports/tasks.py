@@ -19,6 +19,7 @@ import datetime as dt
 from celery import shared_task
 
 from . import services
+from .periods import Period
 
 
 def _trigger(task) -> str:
@@ -33,7 +34,8 @@ def build_bulletin_task(self, period: str | None = None) -> list[str]:
     The beat fires this every morning; without `period` it builds once the month's first working day has
     come, until last month's bulletin is built (reports.schedule_days.bulletins_due)."""
     if period:
-        runs = [services.run_bulletin_job(period, trigger=_trigger(self))]
+        # The edge: the task's argument is text; the services take a Period.
+        runs = [services.run_bulletin_job(Period.parse(period), trigger=_trigger(self))]
     else:
         runs = services.build_due_bulletins(trigger=_trigger(self))
     return [f"{run.as_of}: {run.outcome}" for run, _result in runs]

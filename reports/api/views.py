@@ -276,7 +276,7 @@ class BulletinFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_period(self, queryset, name, value):
-        return queryset.filter(period=str(Period.parse(value)))
+        return queryset.filter(period=Period.parse(value))
 
 
 class BulletinItemFilter(filters.FilterSet):

@@ -19,6 +19,7 @@ from jobs.models import JobOutcome, JobRun
 from jobs.queueing import requeue_waiting
 from reports import services
 from reports.models import Bulletin, BulletinStatus
+from reports.periods import Period
 from reports.tasks import publish_bulletin_task
 from tests.factories import UserFactory
 
@@ -30,7 +31,7 @@ START = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.UTC)
 def draft(org):
     org.case(D(2024, 6, 1), judge="civil-a")
     org.case(D(2023, 10, 15), judge="enf-a")
-    return services.build_bulletin("2025-02").bulletin
+    return services.build_bulletin(Period(2025, 2)).bulletin
 
 
 def _messages(broker_queue):
@@ -202,9 +203,9 @@ def test_no_rebuild_and_no_sign_off_while_publishing(org, draft):
     items = sorted(draft.items.values_list("case_id", flat=True))
     services.start_publishing(draft, org.officer)
     org.case(D(2024, 5, 1), judge="civil-b")  # would be listed by a rebuild
-    result = services.build_bulletin("2025-02")
+    result = services.build_bulletin(Period(2025, 2))
     assert result.outcome == "publishing" and "being published" in result.describe()
-    run, _result = services.run_bulletin_job("2025-02", trigger="test")
+    run, _result = services.run_bulletin_job(Period(2025, 2), trigger="test")
     assert run.outcome == JobOutcome.SUCCESS and run.counts["outcome"] == "publishing"
     assert sorted(Bulletin.objects.get().items.values_list("case_id", flat=True)) == items
     with pytest.raises(ValidationError):

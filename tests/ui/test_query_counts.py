@@ -13,6 +13,7 @@ from alerts import services as alert_services
 from alerts.models import Alert, DispatchItem, DispatchList, Notification
 from reports import services as report_services
 from reports.models import Bulletin
+from reports.periods import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def add_rows(make_case, handler, head, division, n):
             created_on=dt.date(2025, 6, 10),
         )
     Bulletin.objects.all().delete()
-    report_services.build_bulletin("2025-05")
+    report_services.build_bulletin(Period(2025, 5))
     report_services.snapshot_figures(dt.date(2025, 6, 10))
     return dl
 

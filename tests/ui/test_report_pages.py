@@ -9,6 +9,7 @@ from django.urls import reverse
 from jobs.models import JobRun
 from reports import services
 from reports.models import Bulletin
+from reports.periods import Period
 from reports.tasks import publish_bulletin_task
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def cases(make_case):
 
 @pytest.fixture
 def bulletin(cases):
-    services.build_bulletin("2025-05")
+    services.build_bulletin(Period(2025, 5))
     return Bulletin.objects.get(period="2025-05")
 
 
