@@ -20,6 +20,15 @@ from limits import rule as limits
 PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
+class Job:
+    """The names the reports app's jobs are recorded under (JobRun.job). Each is declared, with its
+    label, task and schedule, in reports/jobs.py."""
+
+    BUILD_BULLETIN = "build_bulletin"
+    SNAPSHOT_FIGURES = "snapshot_figures"
+    PUBLISH_BULLETIN = "publish_bulletin"
+
+
 class BulletinStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     # Publishing was started and the PDF is being rendered in the background

@@ -36,16 +36,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alerts.locks import job_lock
-from alerts.models import ClearancePlan, Job, JobOutcome, JobRun, NotificationKind, PlanStatus
+from alerts.models import ClearancePlan, NotificationKind, PlanStatus
 from alerts.notifications import notify
-from alerts.queueing import Sent, send_job
-from alerts.runs import run_job
 from alerts.sql import insert_select, refresh_statistics, without_jit
 from cases import ageing, permissions
 from cases.models import Case, Court, Division, User
 from common.history import record_bulk
 from common.sql import DaysBetween
+from jobs.locks import job_lock
+from jobs.models import JobOutcome, JobRun
+from jobs.queueing import Sent, send_job
+from jobs.runs import run_job
 from limits import rule as limits
 
 from .fonts import CJKFontMissing
@@ -58,15 +59,13 @@ from .models import (
     BulletinStatus,
     FigureScope,
     FigureSnapshot,
+    Job,
 )
 from .periods import Period
+from .schedule_days import bulletins_due
 
 log = logging.getLogger(__name__)
 
-# JobRun.job of the daily figure snapshot (the bulletin uses alerts' Job.BUILD_BULLETIN).
-SNAPSHOT_JOB = "snapshot_figures"
-# How far back the monthly task looks for bulletins that were never built (beat down for months).
-CATCH_UP_MONTHS = 12
 # Lock taken while a bulletin gets its issue number, so two publications never draw the same one.
 NUMBERING_LOCK = "bulletin_numbering"
 
@@ -344,27 +343,6 @@ def build_bulletin(period: Period | str, *, court: Court | None = None) -> Build
         return BuildResult(bulletin, "built" if created else "rebuilt", listed=listed, key_warnings=key)
 
 
-def due_periods(today: dt.date, court: Court | None = None) -> list[Period]:
-    """The months whose bulletin the monthly run should build on `today`.
-
-    Last month always (its draft is rebuilt on a rerun); before it, every month since the
-    latest bulletin that has none, so a month missed while nothing ran is built for its own
-    date (at most CATCH_UP_MONTHS back).
-    """
-    court = _court(court)
-    last = Period.last_month(today)
-    latest = (
-        Bulletin.objects.filter(court=court, period__lte=str(last)).order_by("-period").values_list("period", flat=True)
-    ).first()
-    periods = [last]
-    if latest is not None:
-        missing = Period.parse(latest).next()
-        while missing < last and len(periods) <= CATCH_UP_MONTHS:
-            periods.append(missing)
-            missing = missing.next()
-    return sorted(set(periods))
-
-
 def run_bulletin_job(
     period: Period | str, *, court: Court | None = None, trigger: str = "", wait: bool = False
 ) -> tuple[JobRun, BuildResult | None]:
@@ -390,9 +368,11 @@ def run_bulletin_job(
 def build_due_bulletins(
     today: dt.date | None = None, *, court: Court | None = None, trigger: str = ""
 ) -> list[tuple[JobRun, BuildResult | None]]:
-    """The monthly run: build every due month in order, each as its own recorded job run."""
+    """The monthly run: build every month due on `today` (reports.schedule_days.bulletins_due: none
+    before the month's first working day nor once last month's is built), in order, each as its own
+    recorded job run."""
     today = today or timezone.localdate()
-    return [run_bulletin_job(p, court=court, trigger=trigger) for p in due_periods(today, court)]
+    return [run_bulletin_job(p, court=court, trigger=trigger) for p in bulletins_due(today, court)]
 
 
 # --- monthly bulletin: publish and sign off -------------------------------------------------
@@ -410,7 +390,7 @@ PUBLISH_ATTEMPTS = 3
 # may be started again. return_stalled_publications puts it back to draft.
 PUBLISH_STALE_AFTER = dt.timedelta(seconds=PUBLISH_TIME_LIMIT + 5 * 60)
 PUBLISH_TASK = "reports.tasks.publish_bulletin_task"
-# JobRun.job of a publication that waits for the broker (alerts.queueing).
+# JobRun.job of a publication that waits for the broker (jobs.queueing).
 PUBLISH_JOB = Job.PUBLISH_BULLETIN
 
 
@@ -432,7 +412,7 @@ def start_publishing(bulletin: Bulletin, user: User, *, trigger: str = "") -> Pu
     The draft is claimed with a conditional UPDATE, so a double click or two officers at once
     start one job; the second is told it is already being published. A publication that has
     stalled (see PUBLISH_STALE_AFTER) may be claimed again. When the broker is away the job is
-    recorded as waiting and sent again by alerts' requeue task; the bulletin stays publishing.
+    recorded as waiting and sent again by the requeue task (jobs.queueing); the bulletin stays publishing.
     """
     if not permissions.can_publish_bulletin(user):
         raise PermissionDenied(_("Only the tracking officer publishes the bulletin."))
@@ -555,7 +535,7 @@ def return_stalled_publications(now: dt.datetime | None = None) -> list[Bulletin
     whoever started publishing it. Run by beat every few minutes (reports.tasks).
 
     A bulletin being rendered has its row locked by publish_bulletin's transaction, so it is
-    skipped (SKIP LOCKED), and so is one whose job still waits for the broker (alerts.queueing:
+    skipped (SKIP LOCKED), and so is one whose job still waits for the broker (jobs.queueing:
     requeue_waiting sends it once Redis is back). Returns the bulletins put back.
     """
     now = now or timezone.now()
@@ -709,7 +689,11 @@ def run_snapshot_job(
     """`snapshot_figures` (default: today) under its job lock, recorded as a JobRun."""
     as_of = as_of or timezone.localdate()
     return run_job(
-        SNAPSHOT_JOB, as_of, lambda: {"rows": snapshot_figures(as_of, court=court)}, trigger=trigger, wait=wait
+        Job.SNAPSHOT_FIGURES,
+        as_of,
+        lambda: {"rows": snapshot_figures(as_of, court=court)},
+        trigger=trigger,
+        wait=wait,
     )
 
 

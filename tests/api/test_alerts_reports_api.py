@@ -219,7 +219,7 @@ def test_a_failed_publication_is_a_draft_again_with_its_error(api, bulletin, org
 def test_publishing_with_the_broker_away_answers_202_and_waits(
     api, bulletin, org, broker_away, django_capture_on_commit_callbacks
 ):
-    from alerts.models import JobRun
+    from jobs.models import JobRun
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/")

@@ -14,13 +14,15 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alerts.models import ClearancePlan, Job, JobOutcome, JobRun, PlanReason, PlanStatus
+from alerts.models import ClearancePlan, PlanReason, PlanStatus
 from cases import ageing
 from cases.models import Case
 from cases.services import close_case
+from jobs.models import JobOutcome, JobRun
 from reports import services
-from reports.models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus, FigureScope
+from reports.models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus, FigureScope, Job
 from reports.periods import Period
+from reports.schedule_days import bulletins_due
 from reports.selectors import bulletin_document, cleared_items, visible_bulletins
 from reports.tasks import build_bulletin_task
 
@@ -310,20 +312,40 @@ def test_drafts_are_visible_to_the_office_and_leadership_only(org, scene):
 
 def test_catch_up_builds_each_missed_month_for_its_own_date(org, scene):
     services.build_bulletin("2024-12")
-    assert services.due_periods(D(2025, 3, 1)) == [Period(2025, 1), Period(2025, 2)]
-    runs = services.build_due_bulletins(D(2025, 3, 1), trigger="test")
+    # Saturday 1 March 2025: the month's bulletin day is Monday the 3rd.
+    assert bulletins_due(D(2025, 3, 1)) == []
+    assert bulletins_due(D(2025, 3, 3)) == [Period(2025, 1), Period(2025, 2)]
+    runs = services.build_due_bulletins(D(2025, 3, 3), trigger="test")
     assert [run.as_of for run, _result in runs] == [D(2025, 1, 31), D(2025, 2, 28)]
     january = Bulletin.objects.get(period="2025-01")
     assert january.as_of == D(2025, 1, 31)
     # c6 closed on 2025-02-10 was still open on 31 January: the late build sees it as then.
     assert scene["c6"].pk in _items(january)
     assert Bulletin.objects.get(period="2025-02").previous == january
-    # Nothing missing any more: only last month's draft is rebuilt.
-    assert services.due_periods(D(2025, 3, 2)) == [Period(2025, 2)]
+    # Nothing is due any more: last month's bulletin is built (a rerun of its draft is by hand).
+    assert bulletins_due(D(2025, 3, 4)) == []
+    assert services.build_due_bulletins(D(2025, 3, 4), trigger="test") == []
 
 
 def test_first_run_builds_last_month_only(org, scene):
-    assert services.due_periods(D(2025, 3, 1)) == [Period(2025, 2)]
+    assert bulletins_due(D(2025, 3, 3)) == [Period(2025, 2)]
+
+
+def test_which_bulletins_are_due_is_judged_on_the_bulletins_not_the_job_runs(org, scene):
+    """A bulletin built without a job run (by hand, in the shell) is built; a successful run whose
+    bulletin is gone is not."""
+    services.build_bulletin("2025-02")
+    assert bulletins_due(D(2025, 3, 3)) == []
+    Bulletin.objects.all().delete()
+    services.run_bulletin_job("2025-01", trigger="test")
+    JobRun.objects.create(
+        job=Job.BUILD_BULLETIN,
+        as_of=D(2025, 2, 28),
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        outcome=JobOutcome.SUCCESS,
+    )
+    assert bulletins_due(D(2025, 3, 3)) == [Period(2025, 2)]
 
 
 def test_job_run_is_recorded(org, scene):

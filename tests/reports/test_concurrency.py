@@ -7,9 +7,9 @@ import threading
 
 from django.db import connection
 
-from alerts.models import Job, JobOutcome, JobRun
+from jobs.models import JobOutcome, JobRun
 from reports import services
-from reports.models import Bulletin, BulletinFigure, BulletinItem, FigureScope
+from reports.models import Bulletin, BulletinFigure, BulletinItem, FigureScope, Job
 
 D = dt.date
 

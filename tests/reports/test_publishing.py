@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from alerts.models import JobOutcome, JobRun, Notification, NotificationKind
-from alerts.queueing import requeue_waiting
+from alerts.models import Notification, NotificationKind
+from jobs.models import JobOutcome, JobRun
+from jobs.queueing import requeue_waiting
 from reports import services
 from reports.models import Bulletin, BulletinStatus
 from reports.tasks import publish_bulletin_task
@@ -316,10 +317,11 @@ def test_a_publication_being_rendered_is_left_alone(transactional_db, org, draft
         assert services.return_stalled_publications() == [draft]
 
 
-def test_the_check_is_on_the_beat_schedule_and_publishing_is_retried_when_its_process_dies(settings):
+def test_the_check_is_on_the_beat_schedule_and_publishing_is_retried_when_its_process_dies():
+    from jobs.schedules import default_schedules
     from reports.tasks import return_stalled_publications_task
 
-    entry = settings.COURTFLOW_SCHEDULES["return-stalled-publications"]
+    entry = default_schedules()["return-stalled-publications"]
     assert entry["task"] == return_stalled_publications_task.name
     assert entry["cron"] == "2-59/5 * * * *" and entry["expires"] < 5 * 60
     assert publish_bulletin_task.acks_late and publish_bulletin_task.retry_on_worker_lost

@@ -16,8 +16,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from alerts.locks import advisory_key
-from alerts.models import JobRun, Notification, NotificationKind
+from alerts.models import Notification, NotificationKind
+from jobs.locks import advisory_key
+from jobs.models import JobRun
 from reports import services
 from reports.models import Bulletin, BulletinStatus
 from tests.celery_helpers import celery_worker, default_queue, wait_for

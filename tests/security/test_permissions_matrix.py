@@ -340,7 +340,7 @@ PAGE_ACTIONS = [
     ),
     ("alerts:dispatch_acknowledge", lambda w: {"pk": w.dispatch_a.pk}, {}, {"head_a", "admin"}),
     ("reports:bulletin_sign_off", lambda w: {"pk": w.bulletin.pk}, "division_a", {"head_a"}),
-    ("reports:jobs", lambda w: {}, {}, {"tracker", "admin"}),
+    ("jobs:jobs", lambda w: {}, {}, {"tracker", "admin"}),
     ("reports:bulletin_publish", lambda w: {"pk": w.bulletin.pk}, {}, {"tracker", "admin"}),
 ]
 

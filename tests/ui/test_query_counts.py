@@ -77,7 +77,7 @@ def test_query_counts_do_not_grow_with_rows(client, make_case, handler, head, tr
             "/",
             reverse("alerts:tracking"),
             reverse("reports:bulletin_list"),
-            reverse("reports:jobs"),
+            reverse("jobs:jobs"),
             reverse("reports:overview"),
             reverse("reports:division", args=[division.pk]),
         ],
