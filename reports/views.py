@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -290,24 +290,13 @@ def bulletin_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     bulletin = _visible_bulletin(request.user, pk)
     if fmt == "pdf":
-        refused = exports.draft_pdf_refused(bulletin)
-        if refused:
-            messages.info(request, refused)
-            return redirect("reports:bulletin", pk=bulletin.pk)
-        if bulletin.is_published and bulletin.pdf:
-            # The document of record, exactly as published (its SHA-256 is on the page).
-            return FileResponse(
-                bulletin.pdf.open("rb"),
-                as_attachment=True,
-                filename=exports.filename(bulletin, "pdf"),
-                content_type=exports.PDF_CONTENT_TYPE,
-            )
         try:
-            pdf = exports.bulletin_pdf(bulletin, language=get_language())
+            return exports.bulletin_pdf_download(bulletin, language=get_language())
+        except exports.PdfRefused as exc:
+            messages.info(request, str(exc))
         except CJKFontMissing as exc:
             messages.error(request, str(exc))
-            return redirect("reports:bulletin", pk=bulletin.pk)
-        response = HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE)
+        return redirect("reports:bulletin", pk=bulletin.pk)
     elif fmt == "xlsx":
         response = HttpResponse(exports.bulletin_xlsx(bulletin), content_type=exports.XLSX_CONTENT_TYPE)
     elif fmt == "csv":
