@@ -20,6 +20,7 @@ from limits import services as limits_services
 from limits.models import Extension
 from reports import services as report_services
 from reports.models import Bulletin, BulletinSignOff, BulletinStatus
+from reports.periods import Period
 from tests.factories import DivisionFactory, UserFactory
 
 from .conftest import client_for
@@ -112,7 +113,7 @@ def world(request, org, make_case, today):
             )
     for m in range(rows):
         month = 10 - m
-        report_services.build_bulletin(f"2026-{month:02d}", court=org["court"])
+        report_services.build_bulletin(Period(2026, month), court=org["court"])
     newest = Bulletin.objects.get(period="2026-10")
     Bulletin.objects.filter(pk=newest.pk).update(
         status=BulletinStatus.PUBLISHED,
