@@ -6,7 +6,7 @@ their migrations) live apart from the apps whose models they follow, and so that
 know it is audited. The dependency runs one way: audit reads cases, alerts and reports.
 
 What the trail cannot see: `QuerySet.update()` does not call `save()`. The jobs change rows
-set-wise on purpose; their changes are recorded per run (alerts.JobRun with its counts), not per
+set-wise on purpose; their changes are recorded per run (jobs.JobRun with its counts), not per
 row. The bulk services of the register (bulk registration and bulk changes of cases, from the
 API's bulk endpoint and file imports) write their historical rows in one INSERT through
 `common.history.record_bulk`, with the same who, when, source and address.

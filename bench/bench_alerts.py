@@ -121,7 +121,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE alerts_alert, alerts_notification, alerts_emaildigest, alerts_dispatchlist, "
-            "alerts_dispatchitem, alerts_urgingnotice, alerts_jobrun CASCADE"
+            "alerts_dispatchitem, alerts_urgingnotice, jobs_jobrun CASCADE"
         )
         cursor.execute("SELECT count(*) FROM cases_case")
         total = cursor.fetchone()[0]

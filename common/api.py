@@ -158,12 +158,20 @@ class StrictQueryParamsMixin:
         return queryset
 
 
+_AS_OF = "_courtflow_as_of"
+
+
 def parse_as_of(request) -> dt.date:
-    """`?as_of=YYYY-MM-DD`, default today in the court's time zone."""
-    raw = request.query_params.get("as_of")
-    if raw in (None, ""):
-        return timezone.localdate()
-    return parse_iso_date(raw, "as_of")
+    """`?as_of=YYYY-MM-DD`, default today in the court's time zone.
+
+    Resolved once per request and kept on it: the queryset, the filters and the serializers of
+    one answer read the same day (today's too, should the request run past midnight)."""
+    as_of = getattr(request, _AS_OF, None)
+    if as_of is None:
+        raw = request.query_params.get("as_of")
+        as_of = timezone.localdate() if raw in (None, "") else parse_iso_date(raw, "as_of")
+        setattr(request, _AS_OF, as_of)
+    return as_of
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -203,7 +211,34 @@ class _CappedPaginator(Paginator):
 _WHOLE_NUMBER = re.compile(r"^[0-9]{1,10}$")
 
 
-class CappedPageNumberPagination(pagination.PageNumberPagination):
+class StrictPageSizeMixin:
+    """`?page_size=`: a whole number from 1 to `max_page_size` (default `page_size`), or a 400
+    naming the parameter. Both paginations read it here."""
+
+    page_size: int
+    page_size_query_param: str
+    max_page_size: int
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw in (None, ""):
+            return self.page_size
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return value
+
+
+class CappedPageNumberPagination(StrictPageSizeMixin, pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -249,24 +284,6 @@ class CappedPageNumberPagination(pagination.PageNumberPagination):
             raise exceptions.NotFound(_("Invalid page.")) from None
         return list(self.page)
 
-    def get_page_size(self, request):
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if not 1 <= value <= self.max_page_size:
-            raise exceptions.ValidationError(
-                {
-                    self.page_size_query_param: [
-                        _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
-                    ]
-                }
-            )
-        return value
-
     def get_paginated_response(self, data):
         return Response(
             OrderedDict(
@@ -304,7 +321,7 @@ class CappedPageNumberPagination(pagination.PageNumberPagination):
         }
 
 
-class UpdatedAtCursorPagination(pagination.BasePagination):
+class UpdatedAtCursorPagination(StrictPageSizeMixin, pagination.BasePagination):
     """Keyset pagination over (updated_at, id), for full and incremental syncs.
 
     Unlike DRF's CursorPagination (one ordering field plus an offset within ties), the cursor
@@ -334,24 +351,6 @@ class UpdatedAtCursorPagination(pagination.BasePagination):
     @staticmethod
     def _encode(when: dt.datetime, pk: int) -> str:
         return base64.urlsafe_b64encode(f"{when.isoformat()}|{pk}".encode("ascii")).decode("ascii").rstrip("=")
-
-    def get_page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw in (None, ""):
-            return self.page_size
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if not 1 <= value <= self.max_page_size:
-            raise exceptions.ValidationError(
-                {
-                    self.page_size_query_param: [
-                        _("Enter a whole number from 1 to %(max)d.") % {"max": self.max_page_size}
-                    ]
-                }
-            )
-        return value
 
     def paginate_queryset(self, queryset, request, view=None):
         from django.db.models import Q

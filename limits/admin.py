@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
+
 from . import services as limits_services
 from .models import (
     ExcludedPeriod,
@@ -127,20 +129,11 @@ class ExtensionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingDay)
-class WorkingDayAdmin(admin.ModelAdmin):
+class WorkingDayAdmin(ReadOnlyAdmin):  # corrected through overrides
     list_display = ["day", "is_working", "source", "name"]
     list_filter = ["is_working", "source"]
     date_hierarchy = "day"
     search_fields = ["name"]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # corrected through overrides
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WorkingDayOverride)

@@ -17,7 +17,18 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Court, Division
 from limits import rule as limits
 
+from .periods import PeriodField
+
 PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class Job:
+    """The names the reports app's jobs are recorded under (JobRun.job). Each is declared, with its
+    label, task and schedule, in reports/jobs.py."""
+
+    BUILD_BULLETIN = "build_bulletin"
+    SNAPSHOT_FIGURES = "snapshot_figures"
+    PUBLISH_BULLETIN = "publish_bulletin"
 
 
 class BulletinStatus(models.TextChoices):
@@ -30,9 +41,7 @@ class BulletinStatus(models.TextChoices):
 
 class Bulletin(models.Model):
     court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="bulletins", verbose_name=_("court"))
-    period = models.CharField(
-        _("period"), max_length=7, help_text=_("The month the bulletin reports on, as YYYY-MM, e.g. 2025-05.")
-    )
+    period = PeriodField(_("period"), help_text=_("The month the bulletin reports on, as YYYY-MM, e.g. 2025-05."))
     as_of = models.DateField(_("as of"), help_text=_("The last day of the period: every figure is taken on it."))
     status = models.CharField(_("status"), max_length=10, choices=BulletinStatus.choices, default=BulletinStatus.DRAFT)
     issue_year = models.PositiveSmallIntegerField(

@@ -9,7 +9,7 @@ import json
 
 import django_filters as filters
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
@@ -276,7 +276,7 @@ class BulletinFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_period(self, queryset, name, value):
-        return queryset.filter(period=str(Period.parse(value)))
+        return queryset.filter(period=Period.parse(value))
 
 
 class BulletinItemFilter(filters.FilterSet):
@@ -365,11 +365,8 @@ class BulletinViewSet(
         qs = selectors.visible_bulletins(self.request.user).order_by("-period", "-id").select_related("publishing_by")
         if self.action in ("retrieve", "publish"):
             figures = BulletinFigure.objects.select_related("division", "handler")
-            return qs.prefetch_related(
-                Prefetch("figures", queryset=figures),
-                "sign_offs__division",
-                "sign_offs__signed_by",
-            )
+            sign_offs = BulletinSignOff.objects.select_related("division", "signed_by")
+            return qs.prefetch_related(Prefetch("figures", queryset=figures), Prefetch("sign_offs", queryset=sign_offs))
         return qs
 
     def get_serializer_class(self):
@@ -470,22 +467,12 @@ class BulletinViewSet(
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer], url_path="pdf")
     def export_pdf(self, request, pk=None):
-        bulletin = self.get_object()
-        refused = exports.draft_pdf_refused(bulletin)
-        if refused:
-            raise PublishingConflict({"status": [refused]})
-        if bulletin.is_published and bulletin.pdf:
-            return FileResponse(
-                bulletin.pdf.open("rb"),
-                as_attachment=True,
-                filename=exports.filename(bulletin, "pdf"),
-                content_type=exports.PDF_CONTENT_TYPE,
-            )
         try:
-            pdf = exports.bulletin_pdf(bulletin, language=get_language())
+            return exports.bulletin_pdf_download(self.get_object(), language=get_language())
+        except exports.PdfRefused as exc:
+            raise PublishingConflict({"status": [str(exc)]}) from exc
         except CJKFontMissing as exc:
             raise PdfUnavailable({"format": [str(exc)]}) from exc
-        return _attachment(HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE), bulletin, "pdf")
 
 
 # --- live time-limit figures ----------------------------------------------------------------

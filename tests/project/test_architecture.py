@@ -76,10 +76,10 @@ def test_the_walk_sees_an_import_against_the_order(tmp_path, monkeypatch):
     (fake_root / "limits").mkdir()
     (fake_root / "limits" / "good.py").write_text("from cases.models import Case\nfrom ..cases import x\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", fake_root)
-    assert violations() == ["cases/bad.py:1 imports limits.rule (limits is above cases)"]
+    assert violations() == ["cases/bad.py:1 imports limits (limits is above cases)"]
 
 
-@pytest.mark.parametrize("app", [app for app in ORDER if (ROOT / app).is_dir()])
+@pytest.mark.parametrize("app", [app for app in ORDER if app != "common" and (ROOT / app).is_dir()])
 def test_every_app_has_an_api_package_or_none(app):
     # An app that serves the API does it from its api/ package (register(router)).
     api_module = ROOT / app / "api.py"

@@ -22,6 +22,7 @@ from limits import selectors as limit_selectors
 from reports import exports
 from reports import services as report_services
 from reports.models import BulletinFigure, FigureScope, FigureSnapshot
+from reports.periods import Period
 from reports.selectors import bulletin_document, court_overview, division_overview
 from tests.factories import UserFactory
 from tests.reports.limit_docket import END, EXPECTED, START, build_limit_docket
@@ -146,7 +147,7 @@ def _figures(bulletin) -> dict[tuple[str, str, str], dict[str, int]]:
 
 
 def test_bulletin_figures_hand_computed_and_frozen(docket, court):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     built = _figures(bulletin)
     assert built[("court", "", "")] == EXPECTED["court"]
     assert built[("division", "civil-1", "")] == EXPECTED["civil-1"]
@@ -160,7 +161,7 @@ def test_bulletin_figures_hand_computed_and_frozen(docket, court):
     # A case changed afterwards: the built figures stay until the draft is rebuilt.
     services.close_case(None, docket.cases["overdue"], closed_on=D(2024, 9, 27), closure_method="judgment")
     assert _figures(bulletin) == built
-    report_services.build_bulletin("2024-09", court=court)
+    report_services.build_bulletin(Period(2024, 9), court=court)
     rebuilt = _figures(bulletin)
     assert rebuilt[("court", "", "")]["closed"] == 4 and rebuilt[("court", "", "")]["overdue"] == 0
     assert rebuilt[("division", "civil-2", "")]["closed_on_time"] == 0  # closed after its deadline
@@ -168,16 +169,16 @@ def test_bulletin_figures_hand_computed_and_frozen(docket, court):
 
 def test_published_bulletin_keeps_its_limit_figures(docket, court):
     officer = UserFactory(username="officer", court=court, division=None, roles=["tracking_officer"])
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     bulletin = report_services.publish_bulletin(bulletin, officer)
     built = _figures(bulletin)
     services.close_case(None, docket.cases["flagged"], closed_on=D(2024, 9, 28), closure_method="judgment")
-    assert report_services.build_bulletin("2024-09", court=court).outcome == "unchanged"
+    assert report_services.build_bulletin(Period(2024, 9), court=court).outcome == "unchanged"
     assert _figures(bulletin) == built
 
 
 def test_bulletin_document_queries_do_not_grow_with_rows(docket, court):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     with CaptureQueriesContext(connection) as few:
         doc = bulletin_document(bulletin)
         [(r.on_time_rate, r.overdue) for r in [doc.court, *doc.divisions, *doc.handler_rows]]
@@ -192,7 +193,7 @@ def test_bulletin_document_queries_do_not_grow_with_rows(docket, court):
             today=D(2026, 11, 27),
         )
         services.close_case(None, case, closed_on=D(2024, 9, 20), closure_method="judgment")
-    report_services.build_bulletin("2024-09", court=court)
+    report_services.build_bulletin(Period(2024, 9), court=court)
     with CaptureQueriesContext(connection) as more:
         doc = bulletin_document(bulletin)
         [(r.on_time_rate, r.overdue) for r in [doc.court, *doc.divisions, *doc.handler_rows]]
@@ -201,7 +202,7 @@ def test_bulletin_document_queries_do_not_grow_with_rows(docket, court):
 
 
 def test_xlsx_has_the_limit_columns(docket, court):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     with translation.override("en"):
         data = exports.bulletin_xlsx(bulletin)
     wb = load_workbook(io.BytesIO(data), read_only=True)
@@ -222,7 +223,7 @@ def test_xlsx_has_the_limit_columns(docket, court):
 
 
 def test_pdf_has_the_time_limit_section(docket, court, tmp_path):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     path = tmp_path / "bulletin.pdf"
     path.write_bytes(exports.bulletin_pdf(bulletin, language="zh-hans"))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -233,7 +234,7 @@ def test_pdf_has_the_time_limit_section(docket, court, tmp_path):
 def test_figures_csv_has_every_scope_with_the_limit_columns(docket, court):
     docket.judge_b.name = "=HYPERLINK(1)"  # a name that a spreadsheet would run
     docket.judge_b.save()
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     with translation.override("en"):
         text = "".join(exports.bulletin_figures_csv(bulletin))
     assert text.startswith("\ufeff")
@@ -261,7 +262,7 @@ def test_overdue_matches_the_clock_status_of_annotate_clock(docket):
 def test_admin_shows_the_limit_columns(client, docket, court):
     admin = UserFactory(username="root", court=court, division=None, roles=["admin"], is_staff=True, is_superuser=True)
     report_services.snapshot_figures(END)
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     client.force_login(admin)
     page = client.get(f"/admin/reports/bulletin/{bulletin.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "Hidden-overrun flags" in page.content.decode()

@@ -18,6 +18,7 @@ from limits import services as limits_services
 from limits.models import Extension, HiddenOverrunFlag
 from reports import services as report_services
 from reports.models import Bulletin, BulletinStatus
+from reports.periods import Period
 from tests.factories import DivisionFactory, UserFactory
 
 TODAY = dt.date(2025, 6, 10)
@@ -211,8 +212,7 @@ def build(rows: int, *, court: Court, division: Division, handler: User, clerk: 
     )
 
     # Figures: a published bulletin of May and the day's snapshot.
-    report_services.build_bulletin("2025-05", court=court)
-    bulletin = Bulletin.objects.get(period="2025-05")
+    bulletin = report_services.build_bulletin(Period(2025, 5), court=court).bulletin
     Bulletin.objects.filter(pk=bulletin.pk).update(
         status=BulletinStatus.PUBLISHED,
         issue_year=2025,

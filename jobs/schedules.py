@@ -1,11 +1,13 @@
-"""Installing the default beat schedule (settings.COURTFLOW_SCHEDULES) into django-celery-beat.
+"""Installing the default beat schedule into django-celery-beat, and when an entry fires next.
 
-Run on every start. An entry is created when missing; an entry still on the default it was
-installed with follows a changed default; an entry edited in the admin is left as edited.
-The default an entry was installed with is kept in its description.
+The defaults are declared with the jobs (jobs.registry: each job's `schedule`), by the app that owns
+each job; `COURTFLOW_SCHEDULE_<ENTRY>` in the environment overrides an entry's cron or switches it
+off (parsed strictly in settings: COURTFLOW_SCHEDULE_OVERRIDES). `install_schedules` runs on every
+start: an entry is created when missing; an entry still on the default it was installed with follows
+a changed default; an entry edited in the admin is left as edited. The default an entry was
+installed with is kept in its description.
 
-Also here: which job each beat task runs (JOB_OF_TASK), and when a crontab entry fires next
-(`next_firing`), for the jobs page.
+Also here: when a crontab entry fires next (`next_firing`), for the jobs page.
 """
 
 from __future__ import annotations
@@ -18,21 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from .models import Job
+from . import registry
 
 MARK = "courtflow default: "
-
-# The job each beat task runs, by task path (PeriodicTask.task; the tasks of
-# settings.COURTFLOW_SCHEDULES). The jobs page shows an entry's next firing as its job's next run.
-# `requeue_waiting_task` and `delete_stale_uploads_task` are housekeeping and record no job run.
-JOB_OF_TASK: dict[str, Job] = {
-    "alerts.tasks.track_daily_task": Job.TRACK_DAILY,
-    "alerts.tasks.dispatch_weekly_task": Job.DISPATCH_WEEKLY,
-    "reports.tasks.build_bulletin_task": Job.BUILD_BULLETIN,
-    "reports.tasks.snapshot_figures_task": Job.SNAPSHOT_FIGURES,
-    "alerts.tasks.check_daily_run_task": Job.CHECK_DAILY_RUN,
-    "alerts.tasks.deliver_notifications_task": Job.DELIVER_NOTIFICATIONS,
-}
 
 # How far ahead `next_firing` looks: any entry firing at least once a year is found.
 HORIZON_DAYS = 400
@@ -58,9 +48,26 @@ def _cron_of(task: PeriodicTask) -> str | None:
     return f"{c.minute} {c.hour} {c.day_of_month} {c.month_of_year} {c.day_of_week}"
 
 
+def overrides() -> dict[str, str | None]:
+    """COURTFLOW_SCHEDULE_<ENTRY> variables as settings read them: variable → cron, or None for off."""
+    return dict(getattr(settings, "COURTFLOW_SCHEDULE_OVERRIDES", {}))
+
+
+def default_schedules() -> dict[str, dict]:
+    """The beat entries the declared jobs ask for, overrides applied: entry name → {"task", "cron"
+    (None: switched off), "expires"}. In the order of the jobs."""
+    changed = overrides()
+    out = {}
+    for job in registry.scheduled():
+        schedule = job.schedule
+        cron = changed.get(schedule.variable, schedule.cron)
+        out[schedule.entry] = {"task": job.task, "cron": cron, "expires": schedule.expires}
+    return out
+
+
 @transaction.atomic
 def install_schedules(schedules: dict | None = None) -> dict[str, int]:
-    schedules = settings.COURTFLOW_SCHEDULES if schedules is None else schedules
+    schedules = default_schedules() if schedules is None else schedules
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_as_edited": 0, "disabled": 0}
     for name, entry in schedules.items():
         cron = entry["cron"]

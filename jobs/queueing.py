@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from . import registry
 from .models import JobOutcome, JobRun
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,10 @@ def send_job(task_name: str, args: list, *, job: str, as_of: dt.date, trigger: s
     """Send `task_name(*args)` after the current transaction commits; record it if the broker fails.
 
     Outside a transaction (the usual case in a view) the send happens at once and the returned
-    `Sent` says whether it was queued or is waiting; inside one it is filled in at commit.
+    `Sent` says whether it was queued or is waiting; inside one it is filled in at commit. `job` is
+    the declared job (jobs.registry) the waiting run is recorded under.
     """
+    registry.get(job)
     result = Sent()
 
     def send() -> None:

@@ -1,12 +1,13 @@
 """Running a job: the lock, the JobRun record and one transaction, the same for every job.
 
-`run_job` is what the tasks and management commands call (the monthly bulletin too):
+`run_job` is what the tasks and management commands of every app call:
 
-    run = run_job(Job.TRACK_DAILY, as_of, lambda: track_daily(as_of), trigger="beat")
+    run = run_job("track_daily", as_of, lambda: track_daily(as_of), trigger="beat")
 
 The work runs inside one transaction, so a worker killed mid-way leaves nothing half-built; the
 JobRun row is written outside it, so a failure is recorded even though the work rolled back, and
-the tracking officer is told.
+whoever registered for failures is told (jobs.registry.on_failure: alerts tells the tracking
+officer). The jobs declared to run before this one (jobs.registry, `before`) run first.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import registry
 from .locks import job_lock
-from .models import Job, JobOutcome, JobRun, NotificationKind
-from .notifications import notify_tracking_officers
+from .models import JobOutcome, JobRun
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,13 @@ def _summary(error: BaseException) -> str:
 @contextmanager
 def recording(job: str, as_of: dt.date, *, trigger: str = "") -> Iterator[JobRun]:
     """Record a run of `job`: a JobRun row in state running, then success (with `run.counts`,
-    which the block fills) or failed (with the error, and the tracking officer notified).
+    which the block fills) or failed (with the error, and every failure hook told: alerts notifies
+    the tracking officer).
 
-    Enter it outside the job's transaction, so that the record survives a rollback.
+    Enter it outside the job's transaction, so that the record survives a rollback. `job` must be
+    declared by an installed app (jobs.registry).
     """
+    registry.get(job)
     run = JobRun.objects.create(job=job, as_of=as_of, started_at=timezone.now(), trigger=trigger[:40])
     try:
         yield run
@@ -54,14 +58,14 @@ def recording(job: str, as_of: dt.date, *, trigger: str = "") -> Iterator[JobRun
         run.outcome, run.finished_at, run.error = JobOutcome.FAILED, timezone.now(), _summary(exc)
         try:
             run.save(update_fields=["outcome", "finished_at", "error"])
-            notify_tracking_officers(
-                kind=NotificationKind.JOB_FAILED,
-                key=f"jobrun:{run.pk}:failed",
-                subject=_("%(job)s for %(date)s failed") % {"job": run.get_job_display(), "date": as_of.isoformat()},
-                body=run.error,
-            )
         except Exception:  # the database may be what failed; never hide the original error
             log.exception("could not record the failure of %s %s", job, as_of)
+        else:
+            for tell in registry.failure_hooks():  # alerts: the tracking officer is notified
+                try:
+                    tell(run)
+                except Exception:
+                    log.exception("could not tell of the failure of %s %s", job, as_of)
         raise
     else:
         run.outcome, run.finished_at = JobOutcome.SUCCESS, timezone.now()
@@ -92,7 +96,14 @@ def run_job(
     A busy lock records a skipped run and returns it (the other run is doing the work) unless
     `wait` is set. Exceptions from `work` are recorded and re-raised. `atomic=False` is for work
     that must commit as it goes (email delivery: a sent email cannot be rolled back).
+
+    First, each job declared to run before `job` runs for the same date, as its own recorded run;
+    one that fails stops here (its error is raised, `work` does not run). A job no installed app
+    declares is refused (jobs.registry.UnknownJob) before anything is done.
     """
+    registry.get(job)
+    for earlier in registry.runs_before(job):
+        earlier.run(as_of, trigger=trigger, wait=wait)
     with job_lock(job, wait=wait) as acquired:
         try:
             if acquired:
@@ -109,6 +120,3 @@ def run_job(
             log.info("%s for %s skipped: another run holds the lock", job, as_of)
     run.refresh_from_db()
     return run
-
-
-__all__ = ["Job", "JobSkipped", "recording", "run_job"]

@@ -1,8 +1,9 @@
 """The jobs page shows each job's next real run: the next time beat starts it and it does its work.
 
 Beat fires the weekly dispatch and the monthly bulletin every morning, and they build only on their
-day (alerts/schedule_days.py), so their next run is the first firing on such a day; the other jobs'
-is their next firing. Times are Asia/Shanghai, to the minute of the cron entry.
+day (their declared `due` rules: alerts/schedule_days.py, reports/schedule_days.py), so their next run
+is the first firing on such a day; the other jobs' is their next firing. Beat's entries are matched to
+the declared jobs by exact task name. Times are Asia/Shanghai, to the minute of the cron entry.
 """
 
 import datetime as dt
@@ -14,9 +15,15 @@ from django.urls import reverse
 from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
-from alerts.models import Job, JobOutcome, JobRun
-from alerts.schedules import JOB_OF_TASK, _crontab, install_schedules
-from reports.selectors import job_states, next_runs
+from alerts.models import Job as AlertJob
+from cases.models import Court
+from jobs import registry
+from jobs.models import JobOutcome, JobRun
+from jobs.schedules import _crontab, default_schedules, install_schedules
+from jobs.selectors import job_states, next_runs
+from reports.models import Bulletin
+from reports.models import Job as ReportJob
+from reports.periods import Period
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -31,8 +38,16 @@ def at(day: dt.date, hour: int, minute: int = 0, *, tick: bool = False):
     return time_machine.travel(local(day, hour, minute), tick=tick)
 
 
+class Job(AlertJob, ReportJob):
+    """Every job name these tests use."""
+
+
 def built(job: str, as_of: dt.date) -> JobRun:
+    """A successful run of `job` for `as_of`; for the bulletin, the bulletin it built (what is judged)."""
     moment = local(as_of, 8)
+    if job == Job.BUILD_BULLETIN:
+        period = str(Period.containing(as_of))
+        Bulletin.objects.create(court=Court.default(), period=period, as_of=as_of, built_at=moment)
     return JobRun.objects.create(
         job=job, as_of=as_of, started_at=moment, finished_at=moment, outcome=JobOutcome.SUCCESS, trigger="beat"
     )
@@ -63,7 +78,7 @@ def test_an_old_last_run_does_not_make_the_next_run_now(schedules):
         assert next_runs()[Job.TRACK_DAILY] == local(D(2025, 6, 11), 7)
 
 
-def test_friday_before_a_monday_holiday(schedules, org):
+def test_friday_before_a_monday_holiday(schedules, court):
     """Friday 3 April 2026; Monday 6 April is Tomb-sweeping Day: the week's dispatch is built on
     Tuesday the 7th. March's bulletin is built, so the next is May's, after the May Day holiday."""
     built(Job.DISPATCH_WEEKLY, D(2026, 3, 30))
@@ -76,7 +91,7 @@ def test_friday_before_a_monday_holiday(schedules, org):
     assert runs[Job.CHECK_DAILY_RUN] == local(D(2026, 4, 3), 10)
 
 
-def test_a_month_end_before_the_national_day_holiday(schedules, org):
+def test_a_month_end_before_the_national_day_holiday(schedules, court):
     """Wednesday 30 September 2026, holiday 1–7 October: the September bulletin and the dispatch of
     the week of Monday 5 October are both built on Thursday the 8th."""
     built(Job.DISPATCH_WEEKLY, D(2026, 9, 28))
@@ -88,16 +103,16 @@ def test_a_month_end_before_the_national_day_holiday(schedules, org):
     assert runs[Job.TRACK_DAILY] == local(D(2026, 10, 1), 7)
 
 
-def test_spring_festival_builds_two_weeks_on_one_tuesday(schedules, org):
+def test_spring_festival_builds_two_weeks_on_one_tuesday(schedules, court):
     built(Job.DISPATCH_WEEKLY, D(2026, 2, 9))
     built(Job.BUILD_BULLETIN, D(2026, 1, 31))
     with at(D(2026, 2, 13), 18):
         assert next_runs()[Job.DISPATCH_WEEKLY] == local(D(2026, 2, 24), 8)
 
 
-def test_a_run_not_yet_built_is_the_next_morning(schedules, org):
+def test_a_run_not_yet_built_is_the_next_morning(schedules, court):
     """The dispatch day's run failed (or the worker was down): the next morning's firing builds it,
-    even on a Saturday, as alerts.schedule_days.mondays_due says."""
+    even on a Saturday, as alerts.schedule_days.mondays_due_between says."""
     built(Job.BUILD_BULLETIN, D(2026, 3, 31))
     with at(D(2026, 4, 3), 9):
         runs = next_runs()
@@ -107,7 +122,7 @@ def test_a_run_not_yet_built_is_the_next_morning(schedules, org):
         assert next_runs()[Job.DISPATCH_WEEKLY] == local(D(2026, 3, 30), 8)
 
 
-def test_an_entry_edited_to_mondays_only_skips_a_week_whose_monday_is_a_holiday(schedules, org):
+def test_an_entry_edited_to_mondays_only_skips_a_week_whose_monday_is_a_holiday(schedules, court):
     built(Job.DISPATCH_WEEKLY, D(2026, 3, 30))
     PeriodicTask.objects.filter(name="dispatch-weekly").update(crontab=_crontab("30 9 * * 1"))
     with at(D(2026, 4, 3), 9):
@@ -115,8 +130,8 @@ def test_an_entry_edited_to_mondays_only_skips_a_week_whose_monday_is_a_holiday(
         assert next_runs()[Job.DISPATCH_WEEKLY] == local(D(2026, 4, 13), 9, 30)
 
 
-def test_a_job_switched_off_has_no_next_run(settings, db, client, org):
-    schedules = {name: dict(entry) for name, entry in settings.COURTFLOW_SCHEDULES.items()}
+def test_a_job_switched_off_has_no_next_run(db, client, officer):
+    schedules = default_schedules()
     install_schedules(schedules)
     schedules["dispatch-weekly"]["cron"] = None  # COURTFLOW_SCHEDULE_DISPATCH_WEEKLY=off
     install_schedules(schedules)
@@ -124,9 +139,9 @@ def test_a_job_switched_off_has_no_next_run(settings, db, client, org):
     PeriodicTask.objects.filter(name="snapshot-figures").update(expires=local(D(2025, 6, 1), 0))
     with at(D(2025, 6, 10), 9):
         runs = next_runs()
-        client.force_login(org.officer)
+        client.force_login(officer)
         with translation.override("en"):
-            body = client.get(reverse("reports:jobs"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+            body = client.get(reverse("jobs:jobs"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert Job.DISPATCH_WEEKLY not in runs and Job.CHECK_DAILY_RUN not in runs and Job.SNAPSHOT_FIGURES not in runs
     assert Job.PUBLISH_BULLETIN not in runs  # started by a person, never by beat
     assert set(runs) == {Job.TRACK_DAILY, Job.BUILD_BULLETIN, Job.DELIVER_NOTIFICATIONS}
@@ -147,22 +162,34 @@ def test_entries_are_matched_to_jobs_by_task_not_by_name(schedules):
     assert runs[Job.BUILD_BULLETIN] != local(D(2025, 6, 10), 6, 15)
 
 
-def test_every_installed_task_is_a_known_job_or_housekeeping(settings):
+def test_every_installed_task_is_a_declared_job_or_housekeeping():
     housekeeping = {
         "alerts.tasks.requeue_waiting_task",
         "cases.tasks.delete_stale_uploads_task",
         "reports.tasks.return_stalled_publications_task",
     }
-    tasks = {entry["task"] for entry in settings.COURTFLOW_SCHEDULES.values()}
-    assert tasks - housekeeping == set(JOB_OF_TASK)
+    tasks = {entry["task"] for entry in default_schedules().values()}
+    scheduled_jobs = {job.task for job in registry.listed() if job.schedule}
+    assert tasks - housekeeping == scheduled_jobs
+    assert {job.task for job in registry.all_jobs() if job.housekeeping} == housekeeping
 
 
-def test_the_jobs_page_and_the_home_panel_show_the_next_runs(schedules, client, org):
+def test_an_entry_is_matched_by_its_exact_task_only(schedules):
+    """An admin's entry whose task merely contains a job's task path is no run of that job."""
+    PeriodicTask.objects.filter(name="track-daily").update(enabled=False)
+    PeriodicTask.objects.create(
+        name="track daily, retried", task="alerts.tasks.track_daily_task_retry", crontab=_crontab("15 6 * * *")
+    )
+    with at(D(2025, 6, 10), 6):
+        assert Job.TRACK_DAILY not in next_runs()
+
+
+def test_the_jobs_page_and_the_home_panel_show_the_next_runs(schedules, client, officer):
     built(Job.DISPATCH_WEEKLY, D(2026, 3, 30))
     built(Job.BUILD_BULLETIN, D(2026, 3, 31))
-    client.force_login(org.officer)
+    client.force_login(officer)
     with at(D(2026, 4, 3), 9, tick=True):
-        jobs_page = client.get(reverse("reports:jobs"), HTTP_ACCEPT_LANGUAGE="en")
+        jobs_page = client.get(reverse("jobs:jobs"), HTTP_ACCEPT_LANGUAGE="en")
         home = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     rows = {state.job: state.next_run for state in jobs_page.context["latest"]}
     assert rows[Job.DISPATCH_WEEKLY] == local(D(2026, 4, 7), 8)
@@ -172,7 +199,7 @@ def test_the_jobs_page_and_the_home_panel_show_the_next_runs(schedules, client, 
     assert "04-07 08:00" in home_body and "05-06 08:00" in home_body
 
 
-def test_the_selector_runs_a_fixed_number_of_queries(schedules, org, django_assert_num_queries):
+def test_the_selector_runs_a_fixed_number_of_queries(schedules, court, django_assert_num_queries):
     for monday in (D(2026, 3, 16), D(2026, 3, 23), D(2026, 3, 30)):
         built(Job.DISPATCH_WEEKLY, monday)
     with at(D(2026, 4, 3), 9):
@@ -181,4 +208,12 @@ def test_the_selector_runs_a_fixed_number_of_queries(schedules, org, django_asse
             next_runs()
         with django_assert_num_queries(6):  # and the last run of each job
             states = job_states()
-    assert [state.job for state in states] == list(Job.values)
+    assert [state.job for state in states] == [
+        "track_daily",
+        "dispatch_weekly",
+        "build_bulletin",
+        "deliver_notifications",
+        "check_daily_run",
+        "snapshot_figures",
+        "publish_bulletin",
+    ]

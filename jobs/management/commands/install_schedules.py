@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from alerts.schedules import install_schedules
+from jobs.schedules import install_schedules
 
 
 class Command(BaseCommand):
-    help = "Install or update the default job schedules (settings.COURTFLOW_SCHEDULES) for celery beat."
+    help = "Install or update the default beat schedules of the declared jobs (jobs.registry) for celery beat."
 
     def handle(self, *args, **options):
         counts = install_schedules()
