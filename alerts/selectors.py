@@ -1,9 +1,11 @@
 """Reads shared by pages, API, jobs and the bulletin: tracking lists, missing and overdue plans,
-slip statistics."""
+slip statistics; and the reads of this app's pages, panels and case-page section."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
@@ -21,13 +23,24 @@ from django.db.models import (
     Value,
     When,
 )
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from cases import permissions
 from cases.ageing import Level, open_on_q
-from cases.models import Case, Division, User
+from cases.models import Case, Court, Division, User
+from cases.roles import Role
 
-from .models import Alert, ClearancePlan, PlanStatus
+from .models import (
+    Alert,
+    ClearancePlan,
+    DispatchItem,
+    DispatchList,
+    EngineSettings,
+    Notification,
+    PlanStatus,
+    UrgingNotice,
+)
 
 STANDING = [PlanStatus.SUBMITTED, PlanStatus.APPROVED]
 OVER_6M_OR_MORE = [Level.OVER_6M, Level.APPROACHING_15M, Level.OVER_15M]
@@ -159,3 +172,265 @@ def plan_slips(as_of: dt.date | None = None, handlers: QuerySet[User] | None = N
         .order_by("-slipped", "author__username")
     )
     return [{**row, "rate": round(row["slipped"] / row["due"], 3) if row["due"] else 0.0} for row in rows]
+
+
+# --- pages -----------------------------------------------------------------------------------
+# The reads of the alerts pages and of their panels on the home page and sections on the case
+# page; each a fixed number of queries whatever the number of rows.
+
+PANEL_ROWS = 8
+PAGE_ROWS = 200
+
+
+def missing_plan_days(user: User) -> int:
+    """After how many days an over-6-months alert without a plan counts as missing one (the
+    user's court's engine settings; 7 without a court)."""
+    court = user.court if user.court_id else Court.default()
+    return EngineSettings.for_court(court).missing_plan_days if court else 7
+
+
+def unread_notifications(user: User, shown: int = 5) -> tuple[int, list[Notification]]:
+    """How many notifications the user has not read, and the latest `shown` of them."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return unread.count(), list(unread.order_by("-created_at", "-id")[:shown])
+
+
+def inbox(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's notifications, newest first; those about an alert carry it (either family), with
+    who acknowledged it, and their case."""
+    qs = (
+        Notification.objects.filter(recipient=user)
+        .select_related("case", "alert", "alert__acknowledged_by")
+        .order_by("-created_at", "-id")
+    )
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def urging_to_answer(user: User, shown: int) -> list[UrgingNotice]:
+    """The first `shown` urging notices the handler has not answered, newest first, with their
+    case and list."""
+    return list(
+        UrgingNotice.objects.filter(handler=user, answered_at__isnull=True)
+        .select_related("item__case", "item__dispatch_list")
+        .order_by("-sent_on", "id")[:shown]
+    )
+
+
+def own_urging_notice(user: User, pk: int) -> UrgingNotice:
+    """One of the handler's urging notices, with its case; 404 for anyone else's."""
+    return get_object_or_404(UrgingNotice.objects.select_related("item__case"), pk=pk, handler=user)
+
+
+def own_cases(user: User) -> QuerySet[Case]:
+    """The cases the user handles (and may see)."""
+    return permissions.visible_cases(user).filter(handler=user)
+
+
+def returned_plans(user: User) -> QuerySet[ClearancePlan]:
+    """The user's cases whose latest plan version was returned (a new version is due)."""
+    later = ClearancePlan.objects.filter(case=OuterRef("case"), version__gt=OuterRef("version"))
+    return (
+        ClearancePlan.objects.filter(case__handler=user, status=PlanStatus.RETURNED)
+        .exclude(Exists(later))
+        .select_related("case", "reviewer")
+        .order_by("-reviewed_at")
+    )
+
+
+def draft_plans(user: User) -> QuerySet[ClearancePlan]:
+    return ClearancePlan.objects.filter(case__handler=user, status=PlanStatus.DRAFT).select_related("case")
+
+
+def reviewing_division_ids(user: User) -> set[int]:
+    """The divisions whose submitted plans the user reviews on the plans page: those they head or
+    stand in for today; every division for an administrator."""
+    if user.has_role(Role.ADMIN):
+        return set(Division.objects.values_list("id", flat=True))
+    return permissions.headed_division_ids(user)
+
+
+def plans_waiting(division_ids: Iterable[int]) -> QuerySet[ClearancePlan]:
+    """Submitted plans of these divisions' cases, oldest submission first, with case, division and author."""
+    return (
+        ClearancePlan.objects.filter(status=PlanStatus.SUBMITTED, case__division_id__in=division_ids)
+        .select_related("case", "case__division", "author")
+        .order_by("submitted_at")
+    )
+
+
+def dispatch_lists_to_acknowledge(division_ids: Iterable[int]) -> QuerySet[DispatchList]:
+    return (
+        DispatchList.objects.filter(division_id__in=division_ids, acknowledged_at__isnull=True)
+        .select_related("division")
+        .order_by("-as_of")
+    )
+
+
+@dataclass
+class PlansToFile:
+    """The handler's panel on the home page: own cases missing a plan, plans returned, urging
+    notices to answer (the first few of each)."""
+
+    missing: list[Case]
+    returned: list[ClearancePlan]
+    urging: list[UrgingNotice]
+
+
+def plans_to_file(user: User, as_of: dt.date, shown: int = PANEL_ROWS) -> PlansToFile:
+    missing = missing_plan_cases(as_of, missing_plan_days(user), own_cases(user)).order_by("filed_on")
+    return PlansToFile(
+        missing=list(missing[:shown]),
+        returned=list(returned_plans(user)[:shown]),
+        urging=urging_to_answer(user, shown),
+    )
+
+
+@dataclass
+class HeadDesk:
+    """A division head's panel on the home page: plans to approve, dispatch lists to acknowledge."""
+
+    waiting: list[ClearancePlan]
+    lists: list[DispatchList]
+
+
+def head_desk(division_ids: Iterable[int], shown: int = PANEL_ROWS, lists_shown: int = 5) -> HeadDesk:
+    return HeadDesk(
+        waiting=list(plans_waiting(division_ids)[:shown]),
+        lists=list(dispatch_lists_to_acknowledge(division_ids)[:lists_shown]),
+    )
+
+
+@dataclass
+class PlansPage:
+    """The clearance plans page: what waits for the head's review, and the handler's own cases
+    missing a plan, returned, drafted and overdue."""
+
+    is_head: bool
+    waiting: list[ClearancePlan]
+    missing: list[Case]
+    returned: list[ClearancePlan]
+    drafts: list[ClearancePlan]
+    overdue: list[Case]
+
+
+def plans_page(user: User, as_of: dt.date, limit: int = PAGE_ROWS) -> PlansPage:
+    headed = reviewing_division_ids(user)
+    mine = own_cases(user)
+    missing = missing_plan_cases(as_of, missing_plan_days(user), mine).select_related("division")
+    return PlansPage(
+        is_head=bool(headed),
+        waiting=list(plans_waiting(headed)[:limit]),
+        missing=list(missing.order_by("filed_on")[:limit]),
+        returned=list(returned_plans(user)[:limit]),
+        drafts=list(draft_plans(user)[:limit]),
+        overdue=list(overdue_plan_cases(as_of, mine).order_by("expected_close_on")[:limit]),
+    )
+
+
+def plan_sources(case: Case) -> tuple[ClearancePlan | None, ClearancePlan | None]:
+    """The case's open draft and its latest filed version (what the plan form starts from)."""
+    draft = case.plans.filter(status=PlanStatus.DRAFT).first()
+    previous = case.plans.exclude(status=PlanStatus.DRAFT).order_by("-version").first()
+    return draft, previous
+
+
+def visible_plan(user: User, pk: int) -> ClearancePlan:
+    """A plan of a case the user may see, with its case and division; 404 otherwise (a plan of a
+    case one may not see is "not found", as a plan that does not exist)."""
+    visible = ClearancePlan.objects.filter(permissions.visible_cases_q(user, "case__"))
+    return get_object_or_404(visible.select_related("case", "case__division"), pk=pk)
+
+
+def visible_alert(user: User, pk: int) -> Alert:
+    visible = Alert.objects.filter(permissions.visible_cases_q(user, "case__"))
+    return get_object_or_404(visible.select_related("case"), pk=pk)
+
+
+@dataclass
+class CaseAlerts:
+    """The case page's section of this app: the case's plan versions, its alerts and the
+    dispatch lists it was on."""
+
+    plans: list[ClearancePlan]
+    alerts: list[Alert]
+    dispatch: list[DispatchItem]
+
+    @property
+    def draft(self) -> ClearancePlan | None:
+        return next((p for p in self.plans if p.status == PlanStatus.DRAFT), None)
+
+    @property
+    def waiting(self) -> ClearancePlan | None:
+        return next((p for p in self.plans if p.status == PlanStatus.SUBMITTED), None)
+
+
+def case_alerts(case: Case) -> CaseAlerts:
+    """Three queries."""
+    return CaseAlerts(
+        plans=list(case.plans.select_related("author", "reviewer").order_by("-version")),
+        alerts=list(
+            case.alerts.filter(superseded=False).select_related("acknowledged_by").order_by("-raised_on", "-id")
+        ),
+        dispatch=list(
+            DispatchItem.objects.filter(case=case)
+            .select_related("dispatch_list", "dispatch_list__division")
+            .order_by("-dispatch_list__as_of")
+        ),
+    )
+
+
+# --- tracking page ---------------------------------------------------------------------------
+
+
+def tracking_ids(qs: QuerySet[Alert]) -> QuerySet:
+    """The first of the tracking page's two steps: the alert ids in page order, sorted on the alerts
+    table alone (within a level the alert's line date orders cases as the 6-month line does)."""
+    return qs.order_by("-level_rank", "line_date", "case_id").values_list("pk", flat=True)
+
+
+def tracking_rows(qs: QuerySet[Alert], ids: list[int]) -> list[Alert]:
+    """The second step: those alerts, in that order, with their case, division, handler and plan
+    flag (sorting the joined rows would hash the case table)."""
+    rows = {a.pk: a for a in qs.filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def tracking_page_list(
+    user: User, as_of: dt.date, *, division: Division | None = None, level: str = ""
+) -> QuerySet[Alert]:
+    """The tracking page's list: `tracking_list`, narrowed to one level when one is asked for."""
+    qs = tracking_list(user, as_of, division=division)
+    return qs.filter(level=level) if level else qs
+
+
+def division_among(divisions: QuerySet[Division], raw: str) -> Division | None:
+    """The division a filter names (`raw`, the id as typed), if it is one of `divisions`."""
+    if not raw.isdecimal():  # not isdigit(): int("²") fails
+        return None
+    return divisions.filter(pk=int(raw)).first()
+
+
+# --- weekly dispatch -------------------------------------------------------------------------
+
+
+def visible_dispatch_lists(user: User) -> QuerySet[DispatchList]:
+    """The dispatch lists of the divisions the user sees (all for the court-wide roles), with
+    division, head and who acknowledged."""
+    qs = DispatchList.objects.select_related("division", "head", "acknowledged_by")
+    if permissions.is_court_wide(user):
+        return qs
+    return qs.filter(division__in=permissions.visible_divisions(user))
+
+
+def dispatch_lists(user: User) -> QuerySet[DispatchList]:
+    """The dispatch lists page: newest week first, divisions in their order."""
+    return visible_dispatch_lists(user).order_by("-as_of", "division__sort_order")
+
+
+def visible_dispatch_list(user: User, pk: int) -> DispatchList:
+    return get_object_or_404(visible_dispatch_lists(user), pk=pk)
+
+
+def dispatch_items(dispatch_list: DispatchList) -> QuerySet[DispatchItem]:
+    """A list's items, over 15 months first then oldest first, with case, handler and urging notice."""
+    return dispatch_list.items.select_related("case", "handler", "urging").order_by("-over_15m", "filed_on", "case_id")

@@ -246,6 +246,13 @@ def level_q(level: str, as_of: dt.date, warning_days: WarningDays = DEFAULT_WARN
     raise ValueError(f"unknown ageing level {level!r}")
 
 
+def alerting_q(as_of: dt.date, warning_days: WarningDays = DEFAULT_WARNING_DAYS, prefix: str = "") -> Q:
+    """Cases at one of the alerting levels on `as_of` (near or over a line): the union of
+    `level_q` over `Level.ALERTING`, written as the one comparison it comes to (open, and the
+    6-month line no later than the warning window's end), which the line index serves."""
+    return open_on_q(as_of, prefix) & _near_line_q(f"{prefix}line_6m", as_of, warning_days)
+
+
 def level_expression(as_of: dt.date, warning_days: WarningDays = DEFAULT_WARNING_DAYS, prefix: str = "") -> Case:
     """An annotation giving each case its level on `as_of` (same rule as `level_on`)."""
     return Case(

@@ -30,14 +30,16 @@ from typing import Any
 from xml.etree import ElementTree
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import case_numbers, dates, services
+from . import case_numbers, dates, import_uploads, services
 from .models import Case, CaseStatus, ClosureMethod, Court, Division, Procedure, User
 from .permissions import can_edit_case, can_register_cases, visible_cases
+from .selectors import field_label
 
 MAX_ROWS = 1000
 
@@ -632,3 +634,62 @@ def import_file(actor: User | None, file, filename: str, *, dry_run: bool = Fals
     """read_file + upsert_cases for one batch: the web UI's import page."""
     rows = read_file(file, filename)
     return upsert_cases(actor, rows, source=Source.FILE, dry_run=dry_run, **kwargs)
+
+
+# --- the import page's steps -------------------------------------------------------------------
+#
+# Upload → preview (a dry run of the same upsert) → import or cancel. The uploaded file waits in
+# storage between the steps (cases.import_uploads), named by a `pending` dict {"path", "name"}
+# that the page keeps in the session; the import or the cancel deletes it, and the daily cleanup
+# deletes abandoned ones. The page parses its form, calls these and renders what they return.
+
+
+class PreviewExpired(Exception):
+    """The file to import is gone: never previewed, or deleted by the daily cleanup."""
+
+
+def preview_upload(actor: User, upload, pending: Mapping[str, str] | None) -> tuple[ImportReport, dict[str, str]]:
+    """Keep the upload and dry-run it; returns the preview and the new `pending` (the previous
+    pending file, if any, is deleted). Raises ValidationError (and keeps nothing) when the file
+    cannot be read."""
+    stored = import_uploads.store_upload(actor, upload)
+    try:
+        with default_storage.open(stored, "rb") as fh:
+            report = import_file(actor, fh, stored, dry_run=True)
+    except ValidationError:
+        import_uploads.discard_upload(stored)
+        raise
+    if pending:
+        import_uploads.discard_upload(pending["path"])
+    return report, {"path": stored, "name": upload.name}
+
+
+def import_pending(actor: User, pending: Mapping[str, str] | None) -> ImportReport:
+    """Import the previewed file, then delete it (whatever happens). Raises PreviewExpired when
+    there is no file to import."""
+    try:
+        if not pending:
+            raise FileNotFoundError
+        fh = default_storage.open(pending["path"], "rb")
+    except FileNotFoundError as exc:
+        raise PreviewExpired from exc
+    try:
+        with fh:
+            return import_file(actor, fh, pending["path"])
+    finally:
+        import_uploads.discard_upload(pending["path"])
+
+
+def cancel_pending(pending: Mapping[str, str]) -> None:
+    """Drop the previewed file: nothing was saved."""
+    import_uploads.discard_upload(pending["path"])
+
+
+def report_summary(report: ImportReport) -> list[tuple[str, str, int]]:
+    """What the page shows of a report: (result, label, count) per result, and on each row its
+    `label` and `error_list` of (field label, messages)."""
+    labels = {"created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"), "error": _("error")}
+    for row in report.results:
+        row.label = labels.get(row.result, row.result)
+        row.error_list = [(field_label(f) if f != "non_field_errors" else "", e) for f, e in row.errors.items()]
+    return [(key, labels[key], report.count(key)) for key in labels]

@@ -698,7 +698,6 @@ def link_cases(actor: User | None, case: Case, target: Case, kind: str) -> CaseL
 
 
 @transaction.atomic
-@transaction.atomic
 def reassign_cases(actor: User | None, cases, handler: User, note: str = "") -> int:
     """Move open cases to another handler, one event each (a departing judge's docket): all of
     them or, when one is refused, none."""
@@ -724,7 +723,6 @@ def acting_period_errors(
     return errors
 
 
-@transaction.atomic
 def acting_head_errors(
     acting_head: User | None, acting_from: dt.date | None, acting_until: dt.date | None
 ) -> dict[str, list[str]]:
@@ -743,6 +741,7 @@ def acting_head_errors(
     return errors
 
 
+@transaction.atomic
 def set_acting_head(
     actor: User | None,
     division: Division,

@@ -1,10 +1,10 @@
 """Pages of the case register: home, case list and search, case page, registering a case,
-status changes and staff changes. Views are thin: who may do what is cases.permissions,
-every write is a cases.services call, the ageing rule is cases.ageing."""
+status changes, staff changes and the import page. Views are thin: they parse the request, call
+and render. Who may do what is cases.permissions, every read is a cases.selectors call, every
+write a cases.services call (the import page's steps: cases.imports)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from importlib import import_module
 from typing import Any
 
@@ -13,10 +13,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.module_loading import module_has_submodule
@@ -26,7 +24,7 @@ from django.views.i18n import set_language as django_set_language
 
 from common.pagination import paginate, query_without_page
 
-from . import ageing, import_uploads, imports, permissions, services
+from . import ageing, imports, permissions, selectors, services
 from .forms import (
     ACTION_FORMS,
     ActingHeadForm,
@@ -36,18 +34,8 @@ from .forms import (
     ReassignForm,
     apply_service_errors,
 )
-from .models import Case, CaseStatus, Court, Division
+from .models import Case, CaseStatus
 from .roles import Role
-
-
-def warning_days_for(user) -> int:
-    court = user.court if user.court_id else Court.default()
-    return court.warning_window_days if court else ageing.DEFAULT_WARNING_DAYS
-
-
-def case_rows(qs, as_of, warning_days):
-    return qs.select_related("division", "handler").annotate(level=ageing.level_expression(as_of, warning_days))
-
 
 # --- home ------------------------------------------------------------------------------------
 
@@ -62,40 +50,13 @@ def home(request: HttpRequest) -> HttpResponse:
         except NoReverseMatch:  # the overview ships with the reports app
             pass
     today = timezone.localdate()
-    warning_days = warning_days_for(user)
-    level_tiles: list[dict] = []
-    urgent: list[Case] = []
-    own_docket = user.has_role(Role.HANDLER) and not user.has_role(Role.DIVISION_HEAD, Role.CLERK)
-    if own_docket and not permissions.is_court_wide(user):
-        # A handler's own cases are few: counted live in one grouped query on the handler index.
-        # Division and court figures come from the day's snapshot and the tracking list (panels
-        # of the reports and alerts apps): counting a division's or the court's open cases on
-        # every visit would not scale.
-        scope = (
-            permissions.visible_cases(user)
-            .filter(handler=user, status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED])
-            .filter(ageing.open_on_q(today))
-        )
-        alerting = (
-            ageing.Level.APPROACHING_6M,
-            ageing.Level.OVER_6M,
-            ageing.Level.APPROACHING_15M,
-            ageing.Level.OVER_15M,
-        )
-        counts = scope.aggregate(
-            **{level: Count("id", filter=ageing.level_q(level, today, warning_days)) for level in alerting}
-        )
-        level_labels = dict(ageing.Level.CHOICES)
-        level_tiles = [{"level": lv, "label": level_labels[lv], "count": counts[lv]} for lv in alerting]
-        # The oldest open cases near or over a line first.
-        near = scope.filter(line_6m__lte=today + dt.timedelta(days=warning_days))
-        urgent = list(case_rows(near, today, warning_days).order_by("filed_on", "id")[:10])
+    docket = selectors.home_docket(user, today)
     context: dict[str, Any] = {
         "today": today,
         "scope_label": _("My cases"),
         "scope_query": "mine=on",
-        "level_tiles": level_tiles,
-        "urgent": urgent,
+        "level_tiles": docket.tiles,
+        "urgent": docket.urgent,
         "can_register": permissions.can_register_cases(user),
         "panels": home_panels(request),
         "nav_active": "home",
@@ -150,10 +111,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    warning_days = warning_days_for(user)
     form = CaseSearchForm(request.GET or None, divisions=permissions.visible_divisions(user))
-    qs = form.apply(permissions.visible_cases(user), user, today, warning_days)
-    page = paginate(request, case_rows(qs, today, warning_days))
+    page = paginate(request, selectors.case_search(user, form, today, selectors.warning_days_for(user)))
     context = {
         "form": form,
         "page": page,
@@ -166,38 +125,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def get_visible_case(user, pk: int) -> Case:
-    case = get_object_or_404(
-        permissions.visible_cases(user).select_related("court", "division", "handler", "clerk"), pk=pk
-    )
-    return case
-
-
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    case = get_visible_case(user, pk)
+    case = selectors.visible_case(user, pk)
     today = timezone.localdate()
     state = case.ageing(today)
-    events = list(case.events.select_related("actor").order_by("-occurred_at", "-id")[:200])
-    for event in events:
-        event.changes = event_changes(event)
-    links = list(case.links.select_related("target")) + list(case.linked_from.select_related("case"))
-    can_edit = permissions.can_edit_case(user, case)
-    actions = []
-    if can_edit:
-        if case.status == CaseStatus.OPEN:
-            actions = ["suspend", "transfer", "close"]
-        elif case.status == CaseStatus.SUSPENDED:
-            actions = ["resume", "transfer", "close"]
-        else:
-            actions = ["reopen"]
+    actions = case_actions(case) if permissions.can_edit_case(user, case) else []
     context = {
         "case": case,
         "state": state,
         "level_label": dict(ageing.Level.CHOICES)[state.level],
-        "events": events,
-        "links": links,
+        "events": selectors.case_timeline(case),
+        "links": selectors.case_links(case),
         "actions": [(a, ACTION_LABELS[a]) for a in actions],
         "today": today,
         "sections": case_sections(request, case),
@@ -205,19 +145,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/case_detail.html", context)
 
 
-def field_label(name: str) -> str:
-    try:
-        return str(Case._meta.get_field(name).verbose_name)
-    except Exception:  # noqa: BLE001 - an old event may name a field that no longer exists
-        return name
-
-
-def event_changes(event) -> list[tuple[str, Any, Any]]:
-    """(field label, before, after) for the fields an event changed; none for a registration."""
-    if event.kind == "registered":
-        return []
-    names = list(dict.fromkeys([*event.before, *event.after]))
-    return [(field_label(n), event.before.get(n), event.after.get(n)) for n in names]
+def case_actions(case: Case) -> list[str]:
+    """The status changes offered on the case page of a case one may edit."""
+    if case.status == CaseStatus.OPEN:
+        return ["suspend", "transfer", "close"]
+    if case.status == CaseStatus.SUSPENDED:
+        return ["resume", "transfer", "close"]
+    return ["reopen"]
 
 
 def case_sections(request: HttpRequest, case: Case) -> list[dict]:
@@ -235,7 +169,7 @@ def case_register(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not permissions.can_register_cases(user):
         raise PermissionDenied
-    court = user.court if user.court_id else Court.default()
+    court = selectors.court_of(user)
     court_id = court.id if court else None
     initial = {"filed_on": timezone.localdate(), "division": user.division_id}
     if user.has_role(Role.CLERK):
@@ -288,7 +222,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
     if action not in ACTION_FORMS:
         raise Http404
-    case = get_visible_case(user, pk)
+    case = selectors.visible_case(user, pk)
     if not permissions.can_edit_case(user, case):
         raise PermissionDenied
     form_class = ACTION_FORMS[action]
@@ -318,31 +252,22 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # --- staff changes --------------------------------------------------------------------------
 
 
-def headed_divisions(user):
-    if user.has_role(Role.ADMIN):
-        return Division.objects.all()
-    return Division.objects.filter(id__in=permissions.headed_division_ids(user))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def reassign(request: HttpRequest) -> HttpResponse:
     """A division head moves a departing handler's open cases to another handler."""
     user = request.user
-    divisions = headed_divisions(user)
-    if not user.has_role(Role.DIVISION_HEAD, Role.ADMIN) or not divisions.exists():
+    divisions = selectors.managed_divisions(user)
+    if not selectors.manages_staff(user, divisions):
         raise PermissionDenied
     posted = request.POST if request.method == "POST" else None
     form = ReassignForm(posted if posted and posted.get("form") == "reassign" else None, divisions=divisions)
     acting = ActingHeadForm(posted if posted and posted.get("form") == "acting" else None, divisions=divisions)
     if posted and posted.get("form") == "reassign" and form.is_valid():
         source = form.cleaned_data["from_handler"]
-        cases = Case.objects.filter(
-            handler=source, division__in=divisions, status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED]
-        )
-        for division in {c.division for c in cases.select_related("division")}:
-            if not permissions.can_reassign_division(user, division):
-                raise PermissionDenied
+        cases = selectors.open_cases_of(source, divisions)
+        if not all(permissions.can_reassign_division(user, d) for d in selectors.divisions_of(cases)):
+            raise PermissionDenied
         try:
             moved = services.reassign_cases(
                 user, cases, form.cleaned_data["to_handler"], note=form.cleaned_data["note"]
@@ -373,17 +298,11 @@ def reassign(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Acting head of %(division)s saved.") % {"division": division})
             return redirect("cases:reassign")
-    open_counts = (
-        Case.objects.filter(division__in=divisions, status__in=[CaseStatus.OPEN, CaseStatus.SUSPENDED])
-        .values("handler__id", "handler__name", "handler__username", "handler__is_active")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    )
     context = {
         "form": form,
         "acting": acting,
-        "divisions": divisions.select_related("head", "acting_head"),
-        "open_counts": list(open_counts),
+        "divisions": selectors.division_heads(divisions),
+        "open_counts": selectors.open_counts_by_handler(divisions),
         "today": timezone.localdate(),
         "nav_active": "staff",
     }
@@ -406,53 +325,39 @@ def _can_import(user) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_import(request: HttpRequest) -> HttpResponse:
-    """Upload → preview (a dry run of the same upsert the API uses) → import or cancel. The uploaded
-    file waits in storage between the steps, named in the session, and is deleted by the import or
-    the cancel (cases.import_uploads; the daily cleanup deletes abandoned ones); importing twice
-    changes nothing."""
+    """Upload → preview (a dry run of the same upsert the API uses) → import or cancel: the steps
+    are cases.imports' (preview_upload, import_pending, cancel_pending); the file waiting between
+    them is named in the session. Importing twice changes nothing."""
     user = request.user
     if not _can_import(user):
         raise PermissionDenied
     form = ImportForm()
     report = None
     pending = request.session.get(IMPORT_SESSION_KEY)
-    if request.method == "POST" and request.POST.get("step") == "preview":
+    step = request.POST.get("step") if request.method == "POST" else None
+    if step == "preview":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            stored = import_uploads.store_upload(user, upload)
             try:
-                with default_storage.open(stored, "rb") as fh:
-                    report = imports.import_file(user, fh, stored, dry_run=True)
+                report, pending = imports.preview_upload(user, form.cleaned_data["file"], pending)
             except ValidationError as exc:
-                import_uploads.discard_upload(stored)
                 apply_service_errors(form, exc)
             else:
-                if pending:
-                    import_uploads.discard_upload(pending["path"])
-                pending = {"path": stored, "name": upload.name}
                 request.session[IMPORT_SESSION_KEY] = pending
-    elif request.method == "POST" and request.POST.get("step") == "cancel":
+    elif step == "cancel":
         if pending:
-            import_uploads.discard_upload(pending["path"])
+            imports.cancel_pending(pending)
             del request.session[IMPORT_SESSION_KEY]
             messages.info(request, _("Import of %(name)s cancelled; nothing was saved.") % {"name": pending["name"]})
         return redirect("cases:import")
-    elif request.method == "POST" and request.POST.get("step") == "commit":
+    elif step == "commit":
         try:
-            if not pending:
-                raise FileNotFoundError
-            fh = default_storage.open(pending["path"], "rb")
-        except FileNotFoundError:  # never previewed, or deleted by the daily cleanup
-            request.session.pop(IMPORT_SESSION_KEY, None)
+            report = imports.import_pending(user, pending)
+        except imports.PreviewExpired:
             messages.error(request, _("Upload the file again: the preview has expired."))
             return redirect("cases:import")
-        try:
-            with fh:
-                report = imports.import_file(user, fh, pending["path"])
         finally:
-            import_uploads.discard_upload(pending["path"])
-            del request.session[IMPORT_SESSION_KEY]
+            request.session.pop(IMPORT_SESSION_KEY, None)
         messages.success(
             request,
             _(
@@ -468,22 +373,10 @@ def case_import(request: HttpRequest) -> HttpResponse:
             },
         )
         pending = None
-    summary = []
-    if report is not None:
-        labels = {
-            "created": _("created"),
-            "updated": _("updated"),
-            "unchanged": _("unchanged"),
-            "error": _("error"),
-        }
-        for row in report.results:
-            row.label = labels.get(row.result, row.result)
-            row.error_list = [(field_label(f) if f != "non_field_errors" else "", e) for f, e in row.errors.items()]
-        summary = [(key, labels[key], report.count(key)) for key in labels]
     context = {
         "form": form,
         "report": report,
-        "summary": summary,
+        "summary": imports.report_summary(report) if report is not None else [],
         "pending": pending,
         "headers": imports.HEADERS,
         "max_rows": imports.MAX_ROWS,

@@ -1,14 +1,17 @@
-"""Reads of the statutory clock: time-limit figures live, and the hidden-overrun list."""
+"""Reads of the statutory clock: time-limit figures live, the hidden-overrun list, and what the
+clock's pages read (a case and its ledger rows, as the user may see them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from cases.models import Case
+from cases import permissions
+from cases.models import Case, Division, User
 
-from .models import HiddenOverrunFlag
+from .models import ExcludedPeriod, Extension, HiddenOverrunFlag
 from .rule import limit_aggregates, limit_rates, open_on_q
 
 GROUPS = {
@@ -73,3 +76,19 @@ def case_ledger(case: Case) -> tuple[list, list]:
     periods = list(case.excluded_periods.select_related("recorded_by").order_by("start", "id"))
     extensions = list(case.extensions.select_related("requested_by", "decided_by").order_by("requested_on", "id"))
     return periods, extensions
+
+
+def visible_case(user: User, pk: int) -> Case:
+    """A case the user may see, with its court and division (the clock's forms); 404 otherwise."""
+    return get_object_or_404(permissions.visible_cases(user).select_related("court", "division"), pk=pk)
+
+
+def visible_ledger_row(user: User, model: type[ExcludedPeriod] | type[Extension], pk: int):
+    """A period or an extension of a case the user may see, with its case, court and division; 404 otherwise."""
+    rows = model.objects.filter(case__in=permissions.visible_cases(user))
+    return get_object_or_404(rows.select_related("case__court", "case__division"), pk=pk)
+
+
+def division_choices(user: User) -> list[Division]:
+    """The divisions the user sees, in their order (the hidden-overrun list's filter)."""
+    return list(permissions.visible_divisions(user).order_by("sort_order", "code"))

@@ -1,6 +1,7 @@
 """The statutory clock on the case page and the forms that change its inputs.
 
-Thin views: who may act comes from cases.permissions, every rule from limits.services.
+Thin views: who may act comes from cases.permissions, every read from limits.selectors, every
+rule from limits.services.
 `case_sections(request, case)` gives the case page the clock section
 (templates/limits/clock_section.html); each form posts to its own view, which on an error
 shows the form again with what was typed and the messages beside the fields.
@@ -14,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,16 +68,6 @@ def case_sections(request: HttpRequest, case: Case) -> list[dict[str, Any]]:
     return [section]
 
 
-def _case(request: HttpRequest, pk: int) -> Case:
-    return get_object_or_404(permissions.visible_cases(request.user).select_related("court", "division"), pk=pk)
-
-
-def _ledger_row(request: HttpRequest, model, pk: int):
-    """A period or an extension of a case the user may see (404 otherwise), with its case loaded."""
-    rows = model.objects.filter(case__in=permissions.visible_cases(request.user))
-    return get_object_or_404(rows.select_related("case__court", "case__division"), pk=pk)
-
-
 def _page(request, case, form, title, action, status=200) -> HttpResponse:
     context = {"case": case, "form": form, "title": title, "action": action}
     return render(request, "limits/form_page.html", context, status=status)
@@ -101,7 +92,7 @@ def _handle(request, case, form, title, action, save) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def period_record(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = selectors.visible_case(request.user, pk)
     if not permissions.can_record_periods(request.user, case):
         raise PermissionDenied
     form = PeriodForm(request.POST or None, initial={"start": timezone.localdate()}, prefix="period")
@@ -115,7 +106,7 @@ def period_record(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def period_end(request: HttpRequest, period_pk: int) -> HttpResponse:
-    period = _ledger_row(request, ExcludedPeriod, period_pk)
+    period = selectors.visible_ledger_row(request.user, ExcludedPeriod, period_pk)
     case = period.case
     if not permissions.can_record_periods(request.user, case):
         raise PermissionDenied
@@ -134,7 +125,7 @@ def period_end(request: HttpRequest, period_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _case(request, pk)
+    case = selectors.visible_case(request.user, pk)
     if not permissions.can_request_extension(request.user, case):
         raise PermissionDenied
     form = ExtensionRequestForm(request.POST or None, prefix="extension")
@@ -148,7 +139,7 @@ def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extension_decide(request: HttpRequest, extension_pk: int) -> HttpResponse:
-    extension = _ledger_row(request, Extension, extension_pk)
+    extension = selectors.visible_ledger_row(request.user, Extension, extension_pk)
     case = extension.case
     user = request.user
     if not (permissions.can_decide_extension(user) or permissions.can_decide_extension(user, by_higher_court=True)):
@@ -179,7 +170,7 @@ def hidden_overruns(request: HttpRequest) -> HttpResponse:
     and the running counts per division. Read-only: the daily check raises and clears flags."""
     if not permissions.can_view_hidden_overruns(request.user):
         raise PermissionDenied
-    divisions = list(permissions.visible_divisions(request.user).order_by("sort_order", "code"))
+    divisions = selectors.division_choices(request.user)
     division = next((d for d in divisions if str(d.pk) == request.GET.get("division")), None)
     page = paginate(request, selectors.hidden_overrun_flags(division=division))
     context = {

@@ -13,9 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
 
+from alerts.models import PlanStatus
 from cases import ageing, permissions
 from cases.models import Division, User
+from cases.roles import Role
 from limits import rule as limits
 
 from .models import (
@@ -152,6 +155,11 @@ class Overview:
         return 1 - self.total.over_6m / self.baseline.over_6m
 
 
+def visible_division(user: User, pk: int) -> Division:
+    """A division whose figures the user sees; 404 otherwise."""
+    return get_object_or_404(permissions.visible_divisions(user), pk=pk)
+
+
 def latest_snapshot_date(on_or_before: dt.date | None = None) -> dt.date | None:
     qs = FigureSnapshot.objects.all()
     if on_or_before is not None:
@@ -263,6 +271,16 @@ def visible_bulletins(user: User) -> QuerySet[Bulletin]:
     return qs.filter(status=BulletinStatus.PUBLISHED)
 
 
+def visible_bulletin(user: User, pk: int) -> Bulletin:
+    """A bulletin the user may see, with who is publishing it; 404 otherwise."""
+    return get_object_or_404(visible_bulletins(user).select_related("publishing_by"), pk=pk)
+
+
+def bulletin_list(user: User) -> QuerySet[Bulletin]:
+    """The bulletins page: the ones the user may see, newest period first."""
+    return visible_bulletins(user).order_by("-period")
+
+
 def bulletin_for_period(period: Period | str, court_id: int | None = None) -> Bulletin | None:
     qs = Bulletin.objects.filter(period=period)
     if court_id is not None:
@@ -337,6 +355,58 @@ def cleared_items(bulletin: Bulletin) -> QuerySet[BulletinItem]:
 def case_bulletin_appearances(case_id: int) -> QuerySet[BulletinItem]:
     """The bulletins a case was listed in, newest first (for the case page's timeline)."""
     return BulletinItem.objects.filter(case_id=case_id).select_related("bulletin").order_by("-bulletin__period")
+
+
+def draft_bulletins() -> QuerySet[Bulletin]:
+    """Bulletins not yet published, newest period first."""
+    return Bulletin.objects.filter(status=BulletinStatus.DRAFT).order_by("-period")
+
+
+def signable_divisions(user: User, doc: BulletinDocument, on: dt.date) -> list[Division]:
+    """The divisions of a published bulletin that `user` may sign off on `on` and that have not
+    signed yet, in the bulletin's order. One query (none for a draft)."""
+    if not doc.bulletin.is_published:
+        return []
+    # Heads loaded with their divisions: who signs is judged on them (permissions.effective_head).
+    divisions = Division.objects.select_related("head", "acting_head").in_bulk([d.division_id for d in doc.divisions])
+    signable = []
+    for figure in doc.divisions:
+        division = divisions.get(figure.division_id)
+        if (
+            division
+            and figure.division_id not in doc.sign_offs
+            and permissions.can_sign_off_bulletin(user, division, on)
+        ):
+            signable.append(division)
+    return signable
+
+
+def key_warnings(bulletin: Bulletin, shown: int) -> tuple[list[BulletinItem], bool]:
+    """The bulletin's first `shown` key warnings, and whether it has more. One query."""
+    rows = list(bulletin_items(bulletin, key_warnings_only=True)[: shown + 1])
+    return rows[:shown], len(rows) > shown
+
+
+def label_plan_statuses(items: Iterable[BulletinItem]) -> None:
+    """Give each item the label of its frozen plan status (`plan_status_label`, "" for none)."""
+    statuses = dict(PlanStatus.choices)
+    for item in items:
+        item.plan_status_label = statuses.get(item.plan_status, "")
+
+
+def division_or_404(pk: str | int | None) -> Division:
+    """The division a form names (404 for none or one that does not exist)."""
+    return get_object_or_404(Division, pk=pk or 0)
+
+
+def home_division(user: User) -> Division | None:
+    """The division whose figures a user who is not court-wide sees on the home page: the first
+    they head or stand in for, else their own if they are its clerk; None otherwise."""
+    headed = sorted(permissions.headed_division_ids(user))
+    division_id = headed[0] if headed else user.division_id
+    if division_id and (user.has_role(Role.CLERK) or headed):
+        return Division.objects.get(pk=division_id)
+    return None
 
 
 def bulletins_awaiting_sign_off(user: User) -> QuerySet[Bulletin]:

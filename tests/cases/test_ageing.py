@@ -182,6 +182,11 @@ def _check_agreement(using: str) -> int:
                 if over_low and not over_high:
                     expected.add(c.case_number)
             assert in_band == expected, (low, high, as_of)
+        # Near or over a line (the home page's list): exactly the alerting levels.
+        alerting = set(Case.objects.using(using).filter(ageing.alerting_q(as_of)).values_list("case_number", flat=True))
+        assert alerting == {
+            c.case_number for c in cases if ageing.age(c.filed_on, c.closed_on, as_of).level in Level.ALERTING
+        }, as_of
     return checked
 
 

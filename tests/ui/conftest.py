@@ -35,3 +35,15 @@ def make_case(division, handler):
         return CaseFactory(**kwargs)
 
     return make
+
+
+@pytest.fixture(params=[2, 6], ids=lambda rows: f"{rows}-rows")
+def world(request, court, division, handler, clerk, head):
+    """The query-count tests' court (tests/ui/query_world.py), with 2 and with 6 rows of
+    everything, on its frozen day."""
+    import time_machine
+
+    from tests.ui import query_world
+
+    with time_machine.travel(query_world.NOW, tick=False):
+        yield query_world.build(request.param, court=court, division=division, handler=handler, clerk=clerk, head=head)

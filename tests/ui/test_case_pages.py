@@ -274,6 +274,23 @@ def test_head_sets_an_acting_head(client, head, handler, division):
     assert effective_head(division, dt.date(2025, 7, 15)) == handler
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_acting_head_is_saved_outside_a_test_transaction(client, head, handler, division):
+    # As in production (no transaction around the request): the service locks the division
+    # inside its own transaction.
+    client.force_login(head)
+    data = {
+        "form": "acting",
+        "division": division.pk,
+        "acting_head": handler.pk,
+        "acting_from": "2025-07-01",
+        "acting_until": "2025-07-31",
+    }
+    assert client.post(reverse("cases:reassign"), data)["Location"] == reverse("cases:reassign")
+    division.refresh_from_db()
+    assert division.acting_head == handler
+
+
 def test_staff_page_is_for_heads_only(client, clerk):
     client.force_login(clerk)
     assert client.get(reverse("cases:reassign")).status_code == 403
