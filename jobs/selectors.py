@@ -72,6 +72,12 @@ def next_runs(now: dt.datetime | None = None) -> dict[str, dt.datetime]:
             continue
         if job.name not in out or firing < out[job.name]:  # two entries for one job: the earlier
             out[job.name] = timezone.localtime(firing)
+    # A job with no beat entry of its own that runs before others (the clock upkeep before daily
+    # tracking) runs when the first of those runs.
+    for job in registry.all_jobs():
+        following = [out[name] for name in job.before if name in out]
+        if job.name not in out and following:
+            out[job.name] = min(following)
     return out
 
 

@@ -32,6 +32,7 @@ def recorded(name: str, work=lambda: {"done": 1}):
 def test_each_app_declares_its_own_jobs_in_their_order():
     listed = registry.listed()
     assert [job.name for job in listed] == [
+        "clock_upkeep",
         "track_daily",
         "dispatch_weekly",
         "build_bulletin",
@@ -41,7 +42,8 @@ def test_each_app_declares_its_own_jobs_in_their_order():
         "publish_bulletin",
     ]
     # Each is declared by the app whose task runs it.
-    assert {job.name: job.task.split(".")[0] for job in listed} == {
+    assert {job.name: (job.task or job.run.__module__).split(".")[0] for job in listed} == {
+        "clock_upkeep": "limits",
         "track_daily": "alerts",
         "dispatch_weekly": "alerts",
         "build_bulletin": "reports",
@@ -146,9 +148,9 @@ def test_a_failed_earlier_job_stops_the_later_one(db, declare):
     assert list(JobRun.objects.values_list("job", "outcome")) == [("test_earlier", "failed")]
 
 
-def test_daily_tracking_has_nothing_to_run_before_it_yet():
-    """The clock upkeep still runs inside daily tracking (alerts.limits.track_limits), as before."""
-    assert registry.runs_before("track_daily") == []
+def test_the_clock_upkeep_runs_before_daily_tracking():
+    """The statutory clocks' upkeep is a job of `limits`, declared to run before daily tracking."""
+    assert [job.name for job in registry.runs_before("track_daily")] == ["clock_upkeep"]
 
 
 def test_a_failure_is_told_to_every_hook_and_a_broken_hook_hides_nothing(db, declare, monkeypatch):
