@@ -237,26 +237,31 @@ def record_initial_periods(actor: User | None, cases: list[Case], today: dt.date
     record_bulk(ExcludedPeriod, periods, update=False)
 
 
-def refresh_deadlines(as_of: dt.date | None = None, queryset: QuerySet | None = None) -> int:
+def refresh_deadlines(
+    as_of: dt.date | None = None, queryset: QuerySet | None = None, *, changed_only: bool = False
+) -> int:
     """Set-based: bring the stored `deadline` up to `as_of` for open cases with a running period
     (or the open cases of `queryset`, e.g. after a calendar change). One UPDATE; idempotent.
-    Closed cases keep the deadline they closed with."""
+    Closed cases keep the deadline they closed with. `changed_only` writes only the rows whose
+    deadline moves (and returns their number): the daily job's way, as every write of a case row
+    rewrites all of its indexes."""
     as_of = as_of or timezone.localdate()
+    # The partial index of open cases with a stopped clock finds them without reading the table.
     qs = queryset if queryset is not None else Case.objects.filter(limit_paused_from__isnull=False)
-    return _store_deadlines(qs.filter(limit_raw__isnull=False, closed_on__isnull=True), as_of)
+    return _store_deadlines(qs.filter(limit_raw__isnull=False, closed_on__isnull=True), as_of, changed_only)
 
 
-def _store_deadlines(qs: QuerySet, as_of: dt.date) -> int:
+def _store_deadlines(qs: QuerySet, as_of: dt.date, changed_only: bool = False) -> int:
     first_working = (
         WorkingDay.objects.filter(day__gte=limits.raw_expression(as_of, OuterRef), is_working=True)
         .order_by("day")
         .values("day")[:1]
     )
+    deadline = Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of))
+    if changed_only:
+        qs = qs.alias(new_deadline=deadline).exclude(deadline=F("new_deadline"))
     # updated_at moves too, so that an integration's incremental sync (updated_since) sees the new deadline.
-    return qs.update(
-        deadline=Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of)),
-        updated_at=timezone.now(),
-    )
+    return qs.update(deadline=deadline, updated_at=timezone.now())
 
 
 def refresh_all_deadlines(as_of: dt.date | None = None) -> int:
@@ -690,10 +695,17 @@ def hidden_overrun_candidates(as_of: dt.date) -> dict[str, dict[int, dict]]:
 
     # 1. Time since filing beyond base + extensions + margin, while excluded days keep the
     #    case inside its deadline.
+    past_nominal = as_of - dt.timedelta(days=t["margin_days"])
+    # The same condition once more as an OR of index conditions (the partial index of open cases'
+    # limit without exclusions; the closing-date index for cases closed after `as_of`).
+    indexed = Q(closed_on__isnull=True, limit_nominal__lt=past_nominal) | Q(
+        closed_on__gt=as_of, limit_nominal__lt=past_nominal
+    )
     filled = (
-        limits.annotate_clock(open_cases, as_of)
-        .filter(limit_nominal__lt=as_of - dt.timedelta(days=t["margin_days"]), days_remaining__gte=0)
+        limits.annotate_clock(open_cases.filter(indexed), as_of)
+        .filter(limit_nominal__lt=past_nominal, days_remaining__gte=0)
         .values("id", "limit_nominal", "limit_deadline", "limit_excluded_days")
+        .order_by()
     )
     found[HiddenOverrunRule.FILLED_BY_EXCLUSIONS] = {
         r["id"]: {
@@ -770,7 +782,12 @@ def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
         stats["cleared"] += (
             running.exclude(case_id__in=list(cases)).filter(first_flagged_on__lte=as_of).update(cleared_on=as_of)
         )
-        existing = dict(running.filter(case_id__in=list(cases)).values_list("case_id", "id"))
+        existing = {
+            case_id: (pk, seen, evidence)
+            for case_id, pk, seen, evidence in running.filter(case_id__in=list(cases)).values_list(
+                "case_id", "id", "last_seen_on", "evidence"
+            )
+        }
         new = [
             HiddenOverrunFlag(case_id=cid, rule=rule, first_flagged_on=as_of, last_seen_on=as_of, evidence=ev)
             for cid, ev in cases.items()
@@ -778,19 +795,20 @@ def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
         ]
         HiddenOverrunFlag.objects.bulk_create(new, ignore_conflicts=True)
         stats["raised"] += len(new)
-        changed = []
-        for flag in HiddenOverrunFlag.objects.filter(id__in=existing.values()):
-            flag.last_seen_on = max(flag.last_seen_on, as_of)
-            flag.evidence = cases[flag.case_id]
-            changed.append(flag)
-        HiddenOverrunFlag.objects.bulk_update(changed, ["last_seen_on", "evidence"], batch_size=1000)
+        # Running flags seen again: the day and the evidence, written only where they changed.
+        changed = [
+            HiddenOverrunFlag(id=pk, last_seen_on=max(seen, as_of), evidence=cases[cid])
+            for cid, (pk, seen, evidence) in existing.items()
+            if seen < as_of or evidence != cases[cid]
+        ]
+        update_rows(HiddenOverrunFlag, changed, ["last_seen_on", "evidence"])
     return stats
 
 
 def daily_limits_job(as_of: dt.date | None = None) -> dict[str, int]:
     """What the daily job runs for the time limits: refresh running clocks, then check."""
     as_of = as_of or timezone.localdate()
-    refreshed = refresh_deadlines(as_of)
+    refreshed = refresh_deadlines(as_of, changed_only=True)
     return {"refreshed": refreshed, **check_hidden_overruns(as_of)}
 
 

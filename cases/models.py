@@ -338,6 +338,15 @@ class Case(models.Model):
             # Ordering by case number as year, court, type, sequence.
             models.Index(fields=["year", "court_code", "case_type", "seq"], name="case_number_order"),
             models.Index(fields=["closed_on"], name="case_closed_on"),
+            # The daily job's time-limit part (cases.limits, alerts.limits): open cases whose stored
+            # deadline is near, whose clock is stopped, or whose limit without exclusions has passed.
+            models.Index(fields=["deadline"], condition=Q(closed_on__isnull=True), name="case_open_deadline"),
+            models.Index(
+                fields=["limit_paused_from"],
+                condition=Q(closed_on__isnull=True, limit_paused_from__isnull=False),
+                name="case_open_paused",
+            ),
+            models.Index(fields=["limit_nominal"], condition=Q(closed_on__isnull=True), name="case_open_nominal"),
         ]
 
     def __str__(self) -> str:
