@@ -128,15 +128,21 @@ def _set_clock(case: Case, rule, state, measured: dt.date | None, is_working) ->
     case.deadline = limits.deadline_on(state, measured, is_working) if state else None
 
 
-def prepare_new_clocks(cases: list[Case], today: dt.date | None = None) -> None:
+def prepare_new_clocks(
+    cases: list[Case], today: dt.date | None = None, *, rules: list | None = None, is_working=None
+) -> None:
     """Set the clock fields of new, unsaved cases in memory (bulk registration): no extensions
-    yet, and a case registered as suspended gets a suspension running from `today`."""
+    yet, and a case registered as suspended gets a suspension running from `today`. A caller
+    preparing many batches may pass the active `rules` and an `is_working` calendar covering
+    the deadlines (else they are read here)."""
     today = today or timezone.localdate()
-    rules = list(LimitRule.objects.filter(active=True))
+    rules = list(LimitRule.objects.filter(active=True)) if rules is None else rules
     if not cases:
         return
-    first = min(c.filed_on for c in cases)
-    is_working = working_calendar(first, max(today, *(c.closed_on or today for c in cases)) + dt.timedelta(days=800))
+    if is_working is None:
+        first = min(c.filed_on for c in cases)
+        last = max(today, *(c.closed_on or today for c in cases))
+        is_working = working_calendar(first, last + dt.timedelta(days=800))
     for case in cases:
         rule = limits.pick_rule(rules, case.category, case.stage, case.procedure, case.limit_variant)
         state = None
@@ -185,7 +191,14 @@ def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = 
     _store_deadlines(with_rule.filter(closed_on__isnull=True), today)
     closed = with_rule.filter(closed_on__isnull=False)
     _store_deadlines(closed, today)  # no periods: the deadline is the raw date's next working day
-    suspended = with_rule.filter(status=CaseStatus.SUSPENDED).exclude(
+    open_initial_suspensions(with_rule, today)
+    return total
+
+
+def open_initial_suspensions(queryset: QuerySet, today: dt.date) -> None:
+    """The running suspension period, from `today`, of each case of `queryset` loaded in bulk as
+    suspended with a time limit and without one (the clocks were prepared with it)."""
+    suspended = queryset.filter(limit_rule__isnull=False, status=CaseStatus.SUSPENDED).exclude(
         Exists(ExcludedPeriod.objects.filter(case=OuterRef("pk"), end__isnull=True, reason_code="suspension"))
     )
     ExcludedPeriod.objects.bulk_create(
@@ -195,7 +208,6 @@ def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = 
         ),
         batch_size=2000,
     )
-    return total
 
 
 def _initialise_clocks_in_python(qs: QuerySet, today: dt.date, batch: int = 2000) -> int:
@@ -795,13 +807,16 @@ def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
         ]
         HiddenOverrunFlag.objects.bulk_create(new, ignore_conflicts=True)
         stats["raised"] += len(new)
-        # Running flags seen again: the day and the evidence, written only where they changed.
+        # Running flags seen again: the day in one UPDATE, the evidence only where it changed.
+        HiddenOverrunFlag.objects.filter(id__in=[pk for pk, seen, _e in existing.values() if seen < as_of]).update(
+            last_seen_on=as_of
+        )
         changed = [
-            HiddenOverrunFlag(id=pk, last_seen_on=max(seen, as_of), evidence=cases[cid])
-            for cid, (pk, seen, evidence) in existing.items()
-            if seen < as_of or evidence != cases[cid]
+            HiddenOverrunFlag(id=pk, evidence=cases[cid])
+            for cid, (pk, _seen, evidence) in existing.items()
+            if evidence != cases[cid]
         ]
-        update_rows(HiddenOverrunFlag, changed, ["last_seen_on", "evidence"])
+        update_rows(HiddenOverrunFlag, changed, ["evidence"])
     return stats
 
 
