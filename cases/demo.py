@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from . import ageing, case_numbers, limits_services
 from .calendar import working_calendar
-from .models import Case, CaseEvent, Court, Division, DivisionKind, LimitRule, User
+from .models import Case, CaseEvent, CaseStatus, Court, Division, DivisionKind, LimitRule, User
 from .roles import Role
 
 DEMO_PASSWORD = "courtflow-demo"  # noqa: S105 - printed on screen for the demo logins
@@ -318,12 +318,19 @@ CLOCK_COLUMNS = ["limit_rule_id", "limit_nominal", "limit_raw", "limit_paused_fr
 def with_clocks(rows: Iterator[dict], today: dt.date) -> Iterator[dict]:
     """The case rows with their time-limit clock as `limits_services.prepare_new_clocks` sets it
     for new cases (a suspended case's suspension running from `today`), worked out once per
-    filing date and kind of case."""
+    filing date and kind of case. The rules and the calendar are read here, before the rows are
+    (the rows are then read during a COPY, when the connection runs no other statement)."""
     rules = list(LimitRule.objects.filter(active=True))
-    is_working = working_calendar(today.replace(year=today.year - 3), today + dt.timedelta(days=800))
+    is_working = working_calendar(today - dt.timedelta(days=3 * 366 + 1), today + dt.timedelta(days=800))
+    return _with_clocks(rows, today, rules, is_working)
+
+
+def _with_clocks(rows: Iterator[dict], today: dt.date, rules: list, is_working) -> Iterator[dict]:
     clocks: dict[tuple, dict] = {}
     for row in rows:
-        key = (row["filed_on"], row["category"], row["stage"], row["procedure"], row["status"])
+        # Without periods a clock does not depend on the closing date: open and closed cases alike.
+        suspended = row["status"] == CaseStatus.SUSPENDED
+        key = (row["filed_on"], row["category"], row["stage"], row["procedure"], suspended)
         clock = clocks.get(key)
         if clock is None:
             case = Case(
@@ -331,7 +338,7 @@ def with_clocks(rows: Iterator[dict], today: dt.date) -> Iterator[dict]:
                 category=row["category"],
                 stage=row["stage"],
                 procedure=row["procedure"],
-                status=row["status"],
+                status=CaseStatus.SUSPENDED if suspended else CaseStatus.OPEN,
             )
             limits_services.prepare_new_clocks([case], today, rules=rules, is_working=is_working)
             clock = clocks[key] = {name: getattr(case, name) for name in CLOCK_COLUMNS}
@@ -367,44 +374,51 @@ COLUMNS = [
 ]
 
 
+class _CopySource(io.TextIOBase):
+    """The rows as COPY text, produced as PostgreSQL reads them: one COPY statement streams every
+    row, so that the server stores one part while Python generates the next (two cores busy)."""
+
+    def __init__(self, rows: Iterator[dict], now: dt.datetime, every: int, progress: Callable[[int], None] | None):
+        self.rows, self.every, self.progress = rows, every, progress
+        self.stamps = f"\t{now.isoformat()}\t{now.isoformat()}\n"  # created_at, updated_at
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        lines, length = [], 0
+        for row in self.rows:
+            line = (
+                "\t".join(
+                    [
+                        "\\N" if v is None else ("t" if v else "f") if v.__class__ is bool else str(v)
+                        for v in map(row.__getitem__, COLUMNS)
+                    ]
+                )
+                + self.stamps
+            )
+            lines.append(line)
+            length += len(line)
+            self.count += 1
+            if self.progress and self.count % self.every == 0:
+                self.progress(self.count)
+            if 0 <= size <= length:
+                break
+        return "".join(lines)
+
+
 def _copy_rows(
     rows: Iterator[dict], now: dt.datetime, batch: int = 50_000, progress: Callable[[int], None] | None = None
 ) -> int:
-    """PostgreSQL COPY, in batches so memory stays flat."""
+    """PostgreSQL COPY of every row in one statement, read as it is generated (memory stays flat);
+    `progress` hears of every `batch` rows."""
     cols = COLUMNS + ["created_at", "updated_at"]
-    total = 0
+    source = _CopySource(rows, now, batch, progress)
     with connection.cursor() as cursor:
-        buf = io.StringIO()
-        n = 0
-
-        def flush():
-            buf.seek(0)
-            cursor.copy_expert(f"COPY cases_case ({', '.join(cols)}) FROM STDIN WITH (FORMAT text)", buf)
-
-        for row in rows:
-            values = []
-            for c in COLUMNS:
-                v = row[c]
-                if v is None:
-                    values.append("\\N")
-                elif isinstance(v, bool):
-                    values.append("t" if v else "f")
-                else:
-                    values.append(str(v))
-            values += [now.isoformat(), now.isoformat()]
-            buf.write("\t".join(values) + "\n")
-            n += 1
-            if n == batch:
-                flush()
-                total += n
-                if progress:
-                    progress(total)
-                buf = io.StringIO()
-                n = 0
-        if n:
-            flush()
-            total += n
-    return total
+        # Read in parts of 256 KiB (the size argument of psycopg2's copy_expert).
+        cursor.copy_expert(f"COPY cases_case ({', '.join(cols)}) FROM STDIN WITH (FORMAT text)", source, 256 * 1024)
+    return source.count
 
 
 @contextmanager
