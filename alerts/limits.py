@@ -62,26 +62,28 @@ def level_expression() -> SqlCase:
     )
 
 
-def _near_q(as_of: dt.date) -> Q:
-    """Open cases whose clock can be at a level on `as_of`: a running clock whose stored deadline is
-    within 30 days, or a stopped one. Spelled as one OR of index conditions (partial indexes on open
-    cases' deadline and stopped clocks, and the closing-date index for cases closed after `as_of`),
-    so that the daily scan reads only those cases; `limits.open_on_q` still decides who is open."""
-    near_day = as_of + dt.timedelta(days=LEVEL_DAYS[-1][1])
-    q = Q(pk__in=[])
-    for still_open in (Q(closed_on__isnull=True), Q(closed_on__gt=as_of)):
-        for near in (Q(deadline__lte=near_day), Q(limit_paused_from__isnull=False)):
-            q |= still_open & near
-    return q
+def near_arms(as_of: dt.date) -> list[Q]:
+    """Open cases whose clock can be at a level on `as_of` -- a running clock whose stored deadline
+    is within 30 days, or a stopped one -- as three disjoint conditions, each answered by an index:
+    open cases' deadlines and open cases' stopped clocks (partial indexes holding the columns the
+    rule reads, so that no table row is read), and cases closed after `as_of` (a past day only)."""
+    still_open, closed_later = limits.open_on_parts(as_of)
+    near = Q(deadline__lte=as_of + dt.timedelta(days=LEVEL_DAYS[-1][1]))
+    stopped_clock = Q(limit_paused_from__isnull=False)
+    return [still_open & near, still_open & stopped_clock & ~near, closed_later & (near | stopped_clock)]
 
 
-def cases_near_levels(court: Court, as_of: dt.date) -> QuerySet[Case]:
+def cases_near_levels(court: Court, as_of: dt.date, arm: Q | None = None) -> QuerySet[Case]:
     """Open cases of `court` that may be at a time-limit alert level on `as_of` (stored deadline
-    within 30 days, or a stopped clock), with `limit_level` ("" below every level) and
-    `limit_deadline` annotated."""
-    return limits.annotate_clock(
-        Case.objects.filter(court=court).filter(limits.open_on_q(as_of)).filter(_near_q(as_of)), as_of
-    ).annotate(limit_level=level_expression())
+    within 30 days, or a stopped clock; `arm`: one of the `near_arms` only), with `limit_level`
+    ("" below every level) and `limit_deadline` annotated."""
+    if arm is None:
+        arm = Q(pk__in=[])
+        for each in near_arms(as_of):
+            arm |= each
+    return limits.annotate_clock(Case.objects.filter(court=court).filter(arm), as_of).annotate(
+        limit_level=level_expression()
+    )
 
 
 def cases_at_levels(court: Court, as_of: dt.date) -> QuerySet[Case]:
@@ -105,18 +107,21 @@ def _fill_state(courts: list[Court], as_of: dt.date) -> int:
     filled = 0
     stopped = Q(limit_paused_from__lte=as_of)
     for court in courts:
-        rows = (
-            cases_near_levels(court, as_of)
-            .filter(~Q(limit_level="") | stopped)
-            .annotate(
-                s_stopped=SqlCase(When(stopped, then=Value(True)), default=Value(False), output_field=BooleanField()),
-                s_candidate=Value(False),
+        for arm in near_arms(as_of):  # one statement per index
+            rows = (
+                cases_near_levels(court, as_of, arm)
+                .filter(~Q(limit_level="") | stopped)
+                .annotate(
+                    s_stopped=SqlCase(
+                        When(stopped, then=Value(True)), default=Value(False), output_field=BooleanField()
+                    ),
+                    s_candidate=Value(False),
+                )
+                .values_list("pk", "court_id", "limit_level", "limit_deadline", "s_stopped", "s_candidate")
             )
-            .values_list("pk", "court_id", "limit_level", "limit_deadline", "s_stopped", "s_candidate")
-        )
-        filled += insert_select(
-            LimitTrackingState, ["case", "court_id", "level", "deadline", "stopped", "candidate"], rows
-        )
+            filled += insert_select(
+                LimitTrackingState, ["case", "court_id", "level", "deadline", "stopped", "candidate"], rows
+            )
     if connection.vendor == "postgresql":
         # Autovacuum never analyses temporary tables (see alerts.tracking).
         with connection.cursor() as cursor:

@@ -708,17 +708,16 @@ def hidden_overrun_candidates(as_of: dt.date) -> dict[str, dict[int, dict]]:
     # 1. Time since filing beyond base + extensions + margin, while excluded days keep the
     #    case inside its deadline.
     past_nominal = as_of - dt.timedelta(days=t["margin_days"])
-    # The same condition once more as an OR of index conditions (the partial index of open cases'
-    # limit without exclusions; the closing-date index for cases closed after `as_of`).
-    indexed = Q(closed_on__isnull=True, limit_nominal__lt=past_nominal) | Q(
-        closed_on__gt=as_of, limit_nominal__lt=past_nominal
-    )
-    filled = (
-        limits.annotate_clock(open_cases.filter(indexed), as_of)
+    # One statement per part of "open" (limits.open_on_parts), each on its own index: the partial
+    # index of open cases' limit without exclusions holds every column read (no table row is read).
+    filled = [
+        row
+        for part in limits.open_on_parts(as_of)
+        for row in limits.annotate_clock(Case.objects.filter(part), as_of)
         .filter(limit_nominal__lt=past_nominal, days_remaining__gte=0)
         .values("id", "limit_nominal", "limit_deadline", "limit_excluded_days")
         .order_by()
-    )
+    ]
     found[HiddenOverrunRule.FILLED_BY_EXCLUSIONS] = {
         r["id"]: {
             "limit_without_exclusions": r["limit_nominal"].isoformat(),

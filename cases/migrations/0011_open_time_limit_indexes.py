@@ -10,7 +10,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="case",
             index=models.Index(
-                condition=models.Q(("closed_on__isnull", True)), fields=["deadline"], name="case_open_deadline"
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=["deadline"],
+                include=("id", "court", "filed_on", "closed_on", "limit_raw", "limit_paused_from", "limit_nominal"),
+                name="case_open_deadline",
             ),
         ),
         migrations.AddIndex(
@@ -18,13 +21,26 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("closed_on__isnull", True), ("limit_paused_from__isnull", False)),
                 fields=["limit_paused_from"],
+                include=("id", "court", "filed_on", "closed_on", "limit_raw", "deadline", "limit_nominal"),
                 name="case_open_paused",
             ),
         ),
         migrations.AddIndex(
             model_name="case",
             index=models.Index(
-                condition=models.Q(("closed_on__isnull", True)), fields=["limit_nominal"], name="case_open_nominal"
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=["limit_nominal"],
+                include=(
+                    "id",
+                    "court",
+                    "filed_on",
+                    "closed_on",
+                    "limit_raw",
+                    "limit_paused_from",
+                    "deadline",
+                    "limit_excluded_days",
+                ),
+                name="case_open_nominal",
             ),
         ),
     ]
