@@ -790,15 +790,13 @@ def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
     stats = {"raised": 0, "cleared": 0}
     for rule, cases in found.items():
         running = HiddenOverrunFlag.objects.filter(rule=rule, cleared_on__isnull=True)
-        stats["cleared"] += (
-            running.exclude(case_id__in=list(cases)).filter(first_flagged_on__lte=as_of).update(cleared_on=as_of)
-        )
-        existing = {
-            case_id: (pk, seen, evidence)
-            for case_id, pk, seen, evidence in running.filter(case_id__in=list(cases)).values_list(
-                "case_id", "id", "last_seen_on", "evidence"
-            )
-        }
+        # The rule's running flags, read once (at most one per case); what changes is worked out
+        # here and written by id: no statement carries the thousands of case ids found.
+        flags = list(running.values_list("id", "case_id", "first_flagged_on", "last_seen_on", "evidence"))
+        cleared = [pk for pk, cid, first, _s, _e in flags if cid not in cases and first <= as_of]
+        not_yet = [pk for pk, cid, first, _s, _e in flags if cid not in cases and first > as_of]
+        existing = {cid: (pk, evidence) for pk, cid, _f, _s, evidence in flags if cid in cases}
+        stats["cleared"] += HiddenOverrunFlag.objects.filter(id__in=cleared).update(cleared_on=as_of)
         new = [
             HiddenOverrunFlag(case_id=cid, rule=rule, first_flagged_on=as_of, last_seen_on=as_of, evidence=ev)
             for cid, ev in cases.items()
@@ -806,13 +804,11 @@ def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
         ]
         HiddenOverrunFlag.objects.bulk_create(new, ignore_conflicts=True)
         stats["raised"] += len(new)
-        # Running flags seen again: the day in one UPDATE, the evidence only where it changed.
-        HiddenOverrunFlag.objects.filter(id__in=[pk for pk, seen, _e in existing.values() if seen < as_of]).update(
-            last_seen_on=as_of
-        )
+        # Flags seen again: the day (the new ones carry it already), and the evidence where it changed.
+        running.filter(last_seen_on__lt=as_of).exclude(id__in=not_yet).update(last_seen_on=as_of)
         changed = [
             HiddenOverrunFlag(id=pk, evidence=cases[cid])
-            for cid, (pk, _seen, evidence) in existing.items()
+            for cid, (pk, evidence) in existing.items()
             if evidence != cases[cid]
         ]
         update_rows(HiddenOverrunFlag, changed, ["evidence"])
