@@ -1,5 +1,6 @@
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
+from django.contrib import admin
+
+from common.admin import ReadOnlyAdmin
 
 from .models import (
     Alert,
@@ -8,25 +9,9 @@ from .models import (
     DispatchList,
     EmailDigest,
     EngineSettings,
-    JobLock,
-    JobRun,
     Notification,
     UrgingNotice,
 )
-from .tasks import dispatch_weekly_task, track_daily_task
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the jobs: looked at in the admin, never edited there."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EngineSettings)
@@ -73,29 +58,6 @@ class ClearancePlanAdmin(ReadOnlyAdmin):
     search_fields = ["case__case_number"]
     list_select_related = ["case", "author", "reviewer"]
     raw_id_fields = ["case", "author", "reviewer"]
-
-
-@admin.register(JobRun)
-class JobRunAdmin(ReadOnlyAdmin):
-    list_display = ["job", "as_of", "outcome", "started_at", "finished_at", "trigger"]
-    list_filter = ["job", "outcome"]
-    date_hierarchy = "started_at"
-    actions = ["run_daily_now", "run_weekly_now"]
-
-    @admin.action(description=_("Run daily tracking for today now"))
-    def run_daily_now(self, request, queryset):
-        track_daily_task.delay_on_commit()
-        self.message_user(request, _("Daily tracking was queued."), messages.INFO)
-
-    @admin.action(description=_("Build this week's dispatch now"))
-    def run_weekly_now(self, request, queryset):
-        dispatch_weekly_task.delay_on_commit()
-        self.message_user(request, _("Weekly dispatch was queued."), messages.INFO)
-
-
-@admin.register(JobLock)
-class JobLockAdmin(ReadOnlyAdmin):
-    list_display = ["name", "holder", "expires_at"]
 
 
 class DispatchItemInline(admin.TabularInline):

@@ -291,7 +291,7 @@ def dispatch_weekly(as_of: dt.date | None = None) -> dict[str, Any]:
     """Build the weekly dispatch as of the Monday `as_of` (this week's Monday by default), and any
     missed weeks before it. Returns what it did, in numbers.
 
-    Call it inside a transaction (`alerts.runs.run_job` does): a failure part-way leaves no list.
+    Call it inside a transaction (`jobs.runs.run_job` does): a failure part-way leaves no list.
     """
     as_of = as_of or monday_of(timezone.localdate())
     _check_as_of(as_of)

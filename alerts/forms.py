@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases import dates
-from cases.forms import IsoDateField
+from common.forms import IsoDateField
 
 from .models import PlanReason
 
@@ -27,21 +26,6 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when the plan is returned."),
     )
-
-
-class RunJobForm(forms.Form):
-    job = forms.ChoiceField(label=_("Job"), choices=[])
-    # The jobs move the date a week or a month; at the calendar's ends that overflows.
-    as_of = IsoDateField(label=_("For the date"), validators=[dates.validate_read_date])
-    now = forms.BooleanField(
-        label=_("Run it now and wait for the result"),
-        required=False,
-        help_text=_("Otherwise it is queued for the worker."),
-    )
-
-    def __init__(self, *args, jobs, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["job"].choices = jobs
 
 
 class UrgingAnswerForm(forms.Form):

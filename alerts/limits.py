@@ -2,7 +2,7 @@
 deadline and on overrun, with the ageing alerts' owners, dedup, acknowledgement, digest and
 escalation; plus the time-limit upkeep (running clocks, hidden-overrun check) of the day.
 
-The deadline and days remaining come from `cases.limits` (the one rule); this module only
+The deadline and days remaining come from `limits.rule` (the one rule); this module only
 compares every open case's level on the as-of date with its active alert, in set-based
 statements, so a second run for the same date changes nothing.
 """
@@ -17,8 +17,9 @@ from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Qu
 from django.db.models import Case as SqlCase
 from django.utils.translation import gettext as _
 
-from cases import limits, limits_services
 from cases.models import Case, Court
+from limits import rule as limits
+from limits import services as limits_services
 
 from .models import (
     Alert,
@@ -53,7 +54,7 @@ SUBJECTS = {
 
 
 def level_expression() -> SqlCase:
-    """The time-limit alert level of a case annotated by `cases.limits.annotate_clock`."""
+    """The time-limit alert level of a case annotated by `limits.rule.annotate_clock`."""
     return SqlCase(
         When(days_remaining__lt=0, then=Value(LimitLevel.OVERDUE)),
         *[When(days_remaining__lte=days, then=Value(level)) for level, days in LEVEL_DAYS],

@@ -1,5 +1,5 @@
-"""The escalation engine's state: alerts, notifications, clearance plans, weekly dispatch
-lists and the record of every job run.
+"""The escalation engine's state: alerts, notifications, clearance plans and weekly dispatch
+lists. The record of every job run is the jobs app's (jobs.models.JobRun).
 
 State changes are rows (healthchecks' Flip pattern): the daily job writes an Alert when a case
 reaches a level and a Notification for each person who must hear of it; delivery is a separate
@@ -77,7 +77,7 @@ class AlertKind(models.TextChoices):
 
 
 class LimitLevel(models.TextChoices):
-    """Time-limit alert levels: days left to the statutory deadline (cases.limits), and overrun."""
+    """Time-limit alert levels: days left to the statutory deadline (limits.rule), and overrun."""
 
     DAYS_30 = "limit_30", _("30 days to the statutory deadline")
     DAYS_15 = "limit_15", _("15 days to the statutory deadline")
@@ -400,71 +400,14 @@ class ClearancePlan(models.Model):
         return f"{self.case} v{self.version}"
 
 
-class Job(models.TextChoices):
-    TRACK_DAILY = "track_daily", _("Daily tracking")
-    DISPATCH_WEEKLY = "dispatch_weekly", _("Weekly dispatch")
-    BUILD_BULLETIN = "build_bulletin", _("Monthly bulletin")
-    DELIVER_NOTIFICATIONS = "deliver_notifications", _("Notification delivery")
-    CHECK_DAILY_RUN = "check_daily_run", _("Daily run check")
-    SNAPSHOT_FIGURES = "snapshot_figures", _("Dashboard figures")
-    PUBLISH_BULLETIN = "publish_bulletin", _("Bulletin publishing")
+class Job:
+    """The names alerts' jobs are recorded under (JobRun.job). Each is declared, with its label, task
+    and schedule, in alerts/jobs.py; the job machinery and its records are the jobs app's."""
 
-
-class JobOutcome(models.TextChoices):
-    RUNNING = "running", _("Running")
-    SUCCESS = "success", _("Success")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Skipped (another run held the lock)")
-    WAITING = "waiting", _("Waiting for the queue (broker unavailable)")
-    RESENT = "resent", _("Sent to the queue after waiting")
-
-
-class JobRun(models.Model):
-    """One run of a job, successful or not, for the tracking officer to see."""
-
-    job = models.CharField(_("job"), max_length=30, choices=Job.choices)
-    as_of = models.DateField(_("as of"), help_text=_("The date the job ran for (a Monday, a month's last day …)."))
-    started_at = models.DateTimeField(_("started"))
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    outcome = models.CharField(_("outcome"), max_length=12, choices=JobOutcome.choices, default=JobOutcome.RUNNING)
-    counts = models.JSONField(_("counts"), default=dict, blank=True, help_text=_("What the run did, in numbers."))
-    error = models.TextField(_("error"), blank=True)
-    trigger = models.CharField(
-        _("started by"), max_length=40, blank=True, help_text=_("beat, command, or the task id that ran it.")
-    )
-
-    class Meta:
-        verbose_name = _("job run")
-        verbose_name_plural = _("job runs")
-        ordering = ["-started_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(outcome="running") | Q(finished_at__isnull=False), name="jobrun_finished_has_time"
-            ),
-        ]
-        indexes = [models.Index(fields=["job", "as_of", "outcome"], name="jobrun_job_asof")]
-
-    def __str__(self) -> str:
-        return f"{self.get_job_display()} {self.as_of} {self.get_outcome_display()}"
-
-
-class JobLock(models.Model):
-    """A lease used as the job lock where PostgreSQL advisory locks are not available (SQLite).
-
-    Claimed with a conditional UPDATE (free or expired → ours); the expiry frees the lock of a worker
-    that was killed without releasing it.
-    """
-
-    name = models.CharField(_("name"), max_length=60, primary_key=True)
-    holder = models.CharField(_("holder"), max_length=64, blank=True)
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("job lock")
-        verbose_name_plural = _("job locks")
-
-    def __str__(self) -> str:
-        return self.name
+    TRACK_DAILY = "track_daily"
+    DISPATCH_WEEKLY = "dispatch_weekly"
+    DELIVER_NOTIFICATIONS = "deliver_notifications"
+    CHECK_DAILY_RUN = "check_daily_run"
 
 
 class DispatchList(models.Model):

@@ -88,7 +88,7 @@ def tracking_officers() -> QuerySet[User]:
 
 
 def notify_tracking_officers(*, kind: str, key: str, subject: str, body: str = "", on: dt.date | None = None) -> None:
-    notify(tracking_officers(), kind=kind, key=key, subject=subject, body=body, link=reverse("reports:jobs"), on=on)
+    notify(tracking_officers(), kind=kind, key=key, subject=subject, body=body, link=reverse("jobs:jobs"), on=on)
 
 
 # --- alerts' notifications, set-based (the daily job's ageing and time-limit parts) ------------

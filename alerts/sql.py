@@ -1,4 +1,4 @@
-"""Set-based writes of the escalation engine. The general helpers live in `cases.sql` (the
+"""Set-based writes of the escalation engine. The general helpers live in `common.sql` (the
 register's bulk services use them too) and are re-exported here for the jobs and the reports."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db.models import Expression, F, QuerySet, Value
 
-from cases.sql import analyze, insert_select, refresh_statistics, without_jit
+from common.sql import analyze, insert_select, refresh_statistics, without_jit
 
 from .models import Alert
 

@@ -50,11 +50,3 @@ def deliver_notifications_task(self, today: str | None = None) -> str:
 @shared_task(bind=True, acks_late=True, time_limit=2 * 60, soft_time_limit=100)
 def check_daily_run_task(self, today: str | None = None) -> str:
     return jobs.run_check_daily_run(_date(today), trigger=_trigger(self)).outcome
-
-
-@shared_task(acks_late=True, time_limit=2 * 60, soft_time_limit=100)
-def requeue_waiting_task() -> dict:
-    """Send again what a page could not queue while the broker was away."""
-    from .queueing import requeue_waiting
-
-    return requeue_waiting()

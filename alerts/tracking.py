@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from cases.ageing import Level, level_expression, level_q, open_on_q
 from cases.models import Case, Court, User
 from cases.roles import Role
+from jobs.models import JobOutcome, JobRun
 
 from .limits import track_limits
 from .models import (
@@ -43,8 +44,6 @@ from .models import (
     AlertResolution,
     EngineSettings,
     Job,
-    JobOutcome,
-    JobRun,
     Notification,
     NotificationKind,
     TrackingState,

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import permissions
-from cases.forms import apply_service_errors
 from cases.models import Case, Court, Division
 from cases.roles import Role
-from cases.views import get_visible_case, paginate, query_without_page
+from cases.views import get_visible_case
+from common.forms import apply_service_errors
+from common.pagination import paginate, query_without_page
 
 from . import selectors, services
 from .forms import PlanForm, ReviewForm, UrgingAnswerForm

@@ -3,10 +3,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
+
 from .models import AUDITED
 
 
-class AuditTrailAdmin(admin.ModelAdmin):
+class AuditTrailAdmin(ReadOnlyAdmin):
     list_display = ["history_date", "history_user", "history_type", "history_source", "history_ip", "record"]
     list_filter = ["history_type", "history_source", "history_date"]
     search_fields = ["history_user__username", "history_user__name"]
@@ -17,15 +19,6 @@ class AuditTrailAdmin(admin.ModelAdmin):
     @admin.display(description=_("record"))
     def record(self, obj):
         return str(obj.instance)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 for _model, _config in AUDITED:

@@ -6,10 +6,10 @@ their migrations) live apart from the apps whose models they follow, and so that
 know it is audited. The dependency runs one way: audit reads cases, alerts and reports.
 
 What the trail cannot see: `QuerySet.update()` does not call `save()`. The jobs change rows
-set-wise on purpose; their changes are recorded per run (alerts.JobRun with its counts), not per
+set-wise on purpose; their changes are recorded per run (jobs.JobRun with its counts), not per
 row. The bulk services of the register (bulk registration and bulk changes of cases, from the
 API's bulk endpoint and file imports) write their historical rows in one INSERT through
-`cases.history.record_bulk`, with the same who, when, source and address.
+`common.history.record_bulk`, with the same who, when, source and address.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from alerts.models import Alert, ClearancePlan, DispatchList, EngineSettings, UrgingNotice
-from cases.limits_models import ExcludedPeriod, Extension, LimitRule, WorkingDayOverride
 from cases.models import Case, CaseLink, Court, Division, User
+from limits.models import ExcludedPeriod, Extension, LimitRule, WorkingDayOverride
 from reports.models import Bulletin, BulletinSignOff
 
 
@@ -50,7 +50,7 @@ class AuditFields(models.Model):
 
     @classmethod
     def bulk_attrs(cls) -> dict:
-        """The same columns for rows written in bulk (`cases.history.record_bulk`), which
+        """The same columns for rows written in bulk (`common.history.record_bulk`), which
         simple-history's `bulk_history_create` fills without sending its hook."""
         source, ip = request_source(getattr(HistoricalRecords.context, "request", None))
         return {"history_source": source, "history_ip": ip}

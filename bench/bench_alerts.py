@@ -316,7 +316,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE alerts_alert, alerts_notification, alerts_emaildigest, alerts_dispatchlist, "
-            "alerts_dispatchitem, alerts_urgingnotice, alerts_jobrun CASCADE"
+            "alerts_dispatchitem, alerts_urgingnotice, jobs_jobrun CASCADE"
         )
         cursor.execute("SELECT count(*) FROM cases_case")
         total = cursor.fetchone()[0]
@@ -328,7 +328,7 @@ def main() -> None:
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     # What a worker has loaded after its first task: the URL configuration (links in notifications).
-    reverse("reports:jobs")
+    reverse("jobs:jobs")
 
     # The first run's INSERT … SELECT, three times on the empty tables; then with its notifications.
     statement_times, statement_rows, full_times, full_rows = [], 0, [], 0

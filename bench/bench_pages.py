@@ -41,8 +41,9 @@ from django.urls import get_resolver  # noqa: E402
 
 from alerts import jobs  # noqa: E402
 from alerts.dispatch import monday_of  # noqa: E402
-from alerts.models import Alert, DispatchList, Job, JobRun  # noqa: E402
+from alerts.models import Alert, DispatchList, Job  # noqa: E402
 from cases.models import Case, Division, User  # noqa: E402
+from jobs.models import JobRun  # noqa: E402
 from reports import services  # noqa: E402
 from reports.models import Bulletin, FigureSnapshot  # noqa: E402
 from reports.periods import Period, trend_dates  # noqa: E402

@@ -34,7 +34,7 @@ from cases import ageing  # noqa: E402
 from cases.models import Case, Division, User  # noqa: E402
 from reports import exports, selectors, services  # noqa: E402
 from reports.models import Bulletin, FigureSnapshot  # noqa: E402
-from reports.periods import month_ends  # noqa: E402
+from reports.periods import Period, month_ends  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -130,7 +130,7 @@ def main() -> None:
 
 def pdfs(big: Bulletin | None) -> None:
     """Last: peak RSS is the process's, so these show what rendering in parts costs."""
-    small = services.build_bulletin("2024-06").bulletin
+    small = services.build_bulletin(Period(2024, 6)).bulletin
     for bulletin in (small, big) if big else (small,):
         label = f"bulletin PDF {bulletin.period}, {bulletin.items.count():,} cases (parts of {exports.PDF_CHUNK_ROWS})"
         pdf, _t = timed(label, exports.bulletin_pdf, bulletin)

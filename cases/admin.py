@@ -4,6 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyAdmin
+
 from . import ageing, case_numbers, services
 from .models import Case, CaseEvent, CaseLink, Court, Division, User
 
@@ -132,21 +134,9 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "actor", "occurred_at", "effective_on"]
     list_filter = ["kind"]
     search_fields = ["case__case_number"]
     list_select_related = ["case", "actor"]
     raw_id_fields = ["case"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-
-from . import limits_admin  # noqa: E402,F401  (admin for the time-limit models)

@@ -14,6 +14,9 @@ to prove it, on SQLite and PostgreSQL):
   SQLite and PostgreSQL disagree, and makes each test a plain indexed date comparison.
   Lines that are not stored (the 3- and 18-month edges of the age bands) are turned into a
   cut-off on `filed_on` by `filed_cutoff()`, derived from the same `line_date()`.
+* `age_annotations()`: all of `age()` as columns of a case query (the case API's lists and
+  details), the whole-month count by the same steps as `age_months_on()` over the year, month
+  and day numbers (no month is added in SQL).
 """
 
 from __future__ import annotations
@@ -23,8 +26,24 @@ import functools
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Case, CharField, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    DateField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear, Greatest
+from django.db.models.lookups import Exact, GreaterThan, LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
+
+from common.sql import AddDays, DaysBetween
 
 STORED_LINES = (6, 12, 15)
 DEFAULT_WARNING_DAYS = 30
@@ -192,15 +211,26 @@ def age_band_q(low: int, high: int | None, as_of: dt.date, prefix: str = "") -> 
     return q
 
 
-def level_q(level: str, as_of: dt.date, warning_days: int = DEFAULT_WARNING_DAYS, prefix: str = "") -> Q:
+# The warning window: a number of days, or an expression giving each row's (e.g. its court's
+# `F("court__warning_window_days")`, so that one query serves cases of courts that differ).
+WarningDays = int | Expression | F
+
+
+def _near_line_q(field: str, as_of: dt.date, warning_days: WarningDays) -> Q:
+    """The line `field` is at most `warning_days` after `as_of` (line ≤ as_of + window)."""
+    if isinstance(warning_days, int):
+        return Q(**{f"{field}__lte": as_of + dt.timedelta(days=warning_days)})
+    return Q(LessThanOrEqual(DaysBetween(F(field), Value(as_of, output_field=DateField())), warning_days))
+
+
+def level_q(level: str, as_of: dt.date, warning_days: WarningDays = DEFAULT_WARNING_DAYS, prefix: str = "") -> Q:
     """Cases whose level on `as_of` is exactly `level`."""
-    window = dt.timedelta(days=warning_days)
     p = prefix
     open_q = open_on_q(as_of, p)
     over15 = Q(**{f"{p}line_15m__lt": as_of})
-    near15 = Q(**{f"{p}line_15m__lte": as_of + window})
+    near15 = _near_line_q(f"{p}line_15m", as_of, warning_days)
     over6 = Q(**{f"{p}line_6m__lt": as_of})
-    near6 = Q(**{f"{p}line_6m__lte": as_of + window})
+    near6 = _near_line_q(f"{p}line_6m", as_of, warning_days)
     if level == Level.CLOSED:
         return ~open_q
     if level == Level.OVER_15M:
@@ -216,7 +246,7 @@ def level_q(level: str, as_of: dt.date, warning_days: int = DEFAULT_WARNING_DAYS
     raise ValueError(f"unknown ageing level {level!r}")
 
 
-def level_expression(as_of: dt.date, warning_days: int = DEFAULT_WARNING_DAYS, prefix: str = "") -> Case:
+def level_expression(as_of: dt.date, warning_days: WarningDays = DEFAULT_WARNING_DAYS, prefix: str = "") -> Case:
     """An annotation giving each case its level on `as_of` (same rule as `level_on`)."""
     return Case(
         *[
@@ -244,3 +274,58 @@ def age_months_expression(as_of: dt.date, oldest_filed_on: dt.date, prefix: str 
         for months in range(0, oldest)
     ]
     return Case(*whens, default=Value(oldest), output_field=IntegerField())
+
+
+# The columns `age_annotations()` adds, by `Ageing` attribute (a case has an `is_open` property).
+AGE_COLUMNS = {
+    "is_open": "ageing_is_open",
+    "age_days": "ageing_days",
+    "age_months": "ageing_months",
+    "level": "ageing_level",
+}
+
+
+def measured_on_expression(as_of: dt.date, prefix: str = "") -> Greatest:
+    """The day a case's age is measured on, as of `as_of` (as `age()`): `as_of`, or the closing
+    date when closed by then; never before the filing date."""
+    day = Case(
+        When(Q(**{f"{prefix}closed_on__lte": as_of}), then=F(f"{prefix}closed_on")),
+        default=Value(as_of, output_field=DateField()),
+        output_field=DateField(),
+    )
+    return Greatest(day, F(f"{prefix}filed_on"), output_field=DateField())
+
+
+def months_since_filing_expression(day, prefix: str = "") -> Cast:
+    """`age_months_on(filed_on, day)` for a date expression `day` not before the filing date.
+
+    As `age_months_on`: the calendar months from the filing month to `day`'s month, less one
+    when that many months' line is after `day`. The line falls on the filing day-number, or on
+    the month's last day when the month is shorter (filed on the 31st → the 30th), so it is
+    after `day` when the filing day-number is greater than `day`'s and `day` is not its month's
+    last day (the day after it is not a 1st). Day numbers only: no month is added in SQL.
+    """
+    filed = F(f"{prefix}filed_on")
+    months = (ExtractYear(day) - ExtractYear(filed)) * Value(12) + ExtractMonth(day) - ExtractMonth(filed)
+    month_end = Q(Exact(ExtractDay(AddDays(day, Value(1))), Value(1)))
+    line_after_day = Q(GreaterThan(ExtractDay(filed), ExtractDay(day))) & ~month_end
+    # PostgreSQL's EXTRACT gives numeric: the count is cast to an integer.
+    return Cast(
+        months - Case(When(line_after_day, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        output_field=IntegerField(),
+    )
+
+
+def age_annotations(
+    as_of: dt.date, warning_days: WarningDays = DEFAULT_WARNING_DAYS, prefix: str = ""
+) -> dict[str, Expression]:
+    """`age()` as annotations of a case query, named by `AGE_COLUMNS`: open on `as_of`, age in
+    days and in whole months (measured as `age()` measures them) and the level. A test proves
+    they equal `age()` for thousands of generated cases and dates, on both databases."""
+    measured = measured_on_expression(as_of, prefix)
+    return {
+        AGE_COLUMNS["is_open"]: ExpressionWrapper(open_on_q(as_of, prefix), output_field=BooleanField()),
+        AGE_COLUMNS["age_days"]: DaysBetween(measured, F(f"{prefix}filed_on")),
+        AGE_COLUMNS["age_months"]: months_since_filing_expression(measured, prefix),
+        AGE_COLUMNS["level"]: level_expression(as_of, warning_days, prefix),
+    }

@@ -1,7 +1,8 @@
 """Demo data: a realistic county court, deterministic for a seed.
 
-Cases are generated in memory with their time-limit clocks (`limits_services.prepare_new_clocks`,
-once per filing date and kind of case) and written in bulk (COPY on PostgreSQL, bulk_create
+Cases are generated in memory with the columns the apps above the register fill for new cases
+(`extensions.prepare_new`: the statutory clock), worked out once per filing date and kind of case,
+and written in bulk (COPY on PostgreSQL, bulk_create
 elsewhere); their "registered" and "closed" events are then written by one INSERT … SELECT each.
 On PostgreSQL the case and event tables' secondary indexes, unique and foreign-key constraints are
 dropped for the load and rebuilt after it, in the same transaction, with the same definitions:
@@ -25,9 +26,8 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import ageing, case_numbers, limits_services
-from .calendar import working_calendar
-from .models import Case, CaseEvent, CaseStatus, Court, Division, DivisionKind, LimitRule, User
+from . import ageing, case_numbers, extensions
+from .models import Case, CaseEvent, CaseStatus, Court, Division, DivisionKind, User
 from .roles import Role
 
 DEMO_PASSWORD = "courtflow-demo"  # noqa: S105 - printed on screen for the demo logins
@@ -312,38 +312,48 @@ def generate_cases(
         }
 
 
-CLOCK_COLUMNS = ["limit_rule_id", "limit_nominal", "limit_raw", "limit_paused_from", "limit_excluded_days", "deadline"]
+def with_derived_columns(rows: Iterator[dict], today: dt.date) -> Iterator[dict]:
+    """The case rows with the columns the apps above the register fill for new cases
+    (`extensions.prepare_new`: the statutory clock, a suspended case's suspension running from
+    `today`). What they fill depends on the filing date, the kind of case and whether it is
+    suspended, so it is worked out once for every such combination the demo can draw (one call,
+    before the rows are read: they are read during a COPY, when the connection runs no other
+    statement), and copied into each row."""
+    start = today.replace(year=today.year - 3)  # as generate_cases
+    kinds = {
+        (case_numbers.CASE_TYPES[code].category, case_numbers.CASE_TYPES[code].stage, procedure)
+        for code, _share, _divisions in TYPE_MIX
+        for procedure, _weight in PROCEDURES.get(code, [("other", 1.0)])
+    }
+    days = [start + dt.timedelta(days=n) for n in range((today - start).days + 1)]
+    keys = [(day, *kind, suspended) for day in days for kind in sorted(kinds) for suspended in (False, True)]
+    return _with_derived(rows, _derive(keys, today), today)
 
 
-def with_clocks(rows: Iterator[dict], today: dt.date) -> Iterator[dict]:
-    """The case rows with their time-limit clock as `limits_services.prepare_new_clocks` sets it
-    for new cases (a suspended case's suspension running from `today`), worked out once per
-    filing date and kind of case. The rules and the calendar are read here, before the rows are
-    (the rows are then read during a COPY, when the connection runs no other statement)."""
-    rules = list(LimitRule.objects.filter(active=True))
-    is_working = working_calendar(today - dt.timedelta(days=3 * 366 + 1), today + dt.timedelta(days=800))
-    return _with_clocks(rows, today, rules, is_working)
-
-
-def _with_clocks(rows: Iterator[dict], today: dt.date, rules: list, is_working) -> Iterator[dict]:
-    clocks: dict[tuple, dict] = {}
+def _with_derived(rows: Iterator[dict], derived: dict[tuple, dict], today: dt.date) -> Iterator[dict]:
     for row in rows:
-        # Without periods a clock does not depend on the closing date: open and closed cases alike.
-        suspended = row["status"] == CaseStatus.SUSPENDED
-        key = (row["filed_on"], row["category"], row["stage"], row["procedure"], suspended)
-        clock = clocks.get(key)
-        if clock is None:
-            case = Case(
-                filed_on=row["filed_on"],
-                category=row["category"],
-                stage=row["stage"],
-                procedure=row["procedure"],
-                status=CaseStatus.SUSPENDED if suspended else CaseStatus.OPEN,
-            )
-            limits_services.prepare_new_clocks([case], today, rules=rules, is_working=is_working)
-            clock = clocks[key] = {name: getattr(case, name) for name in CLOCK_COLUMNS}
-        row.update(clock)
+        key = (row["filed_on"], row["category"], row["stage"], row["procedure"], row["status"] == CaseStatus.SUSPENDED)
+        if key not in derived:  # not drawn from the tables above: worked out on its own
+            derived.update(_derive([key], today))
+        row.update(derived[key])
         yield row
+
+
+def _derive(keys: list[tuple], today: dt.date) -> dict[tuple, dict]:
+    probes = [
+        Case(
+            filed_on=filed_on,
+            category=category,
+            stage=stage,
+            procedure=procedure,
+            status=CaseStatus.SUSPENDED if suspended else CaseStatus.OPEN,
+        )
+        for filed_on, category, stage, procedure, suspended in keys
+    ]
+    extensions.prepare_new(probes, today)
+    return {
+        key: {name: getattr(case, name) for name in DERIVED_COLUMNS} for key, case in zip(keys, probes, strict=True)
+    }
 
 
 COLUMNS = [
@@ -370,8 +380,15 @@ COLUMNS = [
     "line_6m",
     "line_12m",
     "line_15m",
-    *CLOCK_COLUMNS,
 ]
+# The columns the register leaves to the apps above it (the statutory clock): filled for new cases
+# by `extensions.prepare_new`, copied with the rest.
+DERIVED_COLUMNS = [
+    field.attname
+    for field in Case._meta.concrete_fields
+    if not field.primary_key and field.attname not in (*COLUMNS, "created_at", "updated_at")
+]
+COLUMNS += DERIVED_COLUMNS
 
 
 class _CopySource(io.TextIOBase):
@@ -483,8 +500,7 @@ def seed(
     today = today or timezone.localdate()
     rng = random.Random(seed_value)
     court, divisions, handlers, demo = build_staff(rng)
-    # Statutory time limits: rule and deadline for every case (suspended ones from today).
-    rows = with_clocks(generate_cases(rng, court, divisions, handlers, count, today), today)
+    rows = with_derived_columns(generate_cases(rng, court, divisions, handlers, count, today), today)
     now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -494,7 +510,8 @@ def seed(
         else:
             written = _bulk_rows(rows)
             _write_events(now)
-        limits_services.open_initial_suspensions(Case.objects.filter(court=court), today)
+    # What the other apps derive from the loaded cases (the clock: the running suspension periods).
+    extensions.after_seeded(court, today)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cases_case")

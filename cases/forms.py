@@ -12,49 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from . import ageing, case_numbers, dates
+from common.forms import DateInput, IsoDateField, apply_service_errors  # noqa: F401  (used by the forms below)
+
+from . import ageing, case_numbers
 from .case_numbers import CASE_TYPE_CHOICES, Category
 from .models import Case, CaseStatus, ClosureMethod, Division, Procedure, User
 from .roles import Role
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class IsoDateField(forms.DateField):
-    """A date typed as YYYY-MM-DD only (cases.dates.parse_iso_date), what the browser's date
-    field sends: `2024-3-1`, full-width digits and the locale's other spellings are refused
-    with a message. Whether the date is allowed is the services' business (cases.dates)."""
-
-    widget = DateInput
-    default_error_messages = {"invalid": dates.ISO_MESSAGE}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dates.parse_iso_date(str(value).strip())
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError beside the matching fields (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            target = field if field in form.fields else None
-            for item in errors:
-                form.add_error(target, item)
-    else:
-        form.add_error(None, error)
 
 
 def staff_with_role(role: str, court_id: int | None = None) -> QuerySet[User]:

@@ -11,8 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from . import ageing
 from .case_numbers import CASE_TYPE_CHOICES, Category, Stage
-from .limits_models import LimitVariant
 from .roles import Role
+
+
+class LimitVariant(models.TextChoices):
+    """Distinctions the case number cannot make but the statutory time limit depends on. A
+    fact about the case, entered with it; the limits app reads it to pick the rule."""
+
+    NONE = "", _("As the procedure says")
+    RULING_APPEAL = "ruling_appeal", _("Appeal against a ruling")
+    PRIVATE_PROSECUTION = "private_prosecution", _("Private prosecution, accused not detained")
 
 
 class Court(models.Model):
@@ -257,9 +265,11 @@ class Case(models.Model):
     )
     line_12m = models.DateField(_("12-month line"), editable=False)
     line_15m = models.DateField(_("15-month line"), editable=False)
-    # Statutory time limit (审限): kept current by cases.limits_services.recompute_clock only.
+    # The statutory clock (审限) as of its last refresh: columns owned by the limits app and written
+    # by limits.services only (through the hooks in cases/extensions.py). They stay on the case
+    # row so that lists, filters and the daily job read one table.
     limit_rule = models.ForeignKey(
-        "cases.LimitRule",
+        "limits.LimitRule",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -460,6 +470,3 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.get_kind_display()}"
-
-
-from .limits_models import *  # noqa: E402,F401,F403  (time-limit models belong to this app)

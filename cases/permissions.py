@@ -254,6 +254,12 @@ def division_change_refusals(actor: User, division: Division | None, changes: di
 # --- monthly bulletin -------------------------------------------------------------------
 
 
+def can_run_jobs(user: User) -> bool:
+    """Who sees the jobs page, starts a job from it and sees the jobs panel (registered with the job
+    machinery in cases/jobs.py)."""
+    return user.has_role(Role.TRACKING_OFFICER, Role.ADMIN)
+
+
 def can_publish_bulletin(user: User) -> bool:
     """The tracking officer publishes the monthly bulletin (admins may stand in)."""
     return user.is_authenticated and user.is_active and user.has_role(Role.TRACKING_OFFICER, Role.ADMIN)

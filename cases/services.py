@@ -17,8 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import case_numbers, dates, limits_services, permissions
-from .history import record_bulk
+from common.history import record_bulk
+from common.sql import insert_rows, update_rows
+
+from . import case_numbers, dates, extensions, permissions
 from .models import (
     Case,
     CaseEvent,
@@ -31,7 +33,6 @@ from .models import (
     Procedure,
     User,
 )
-from .sql import insert_rows, update_rows
 
 # Fields a person or an integration may set on a case.
 EDITABLE_FIELDS = (
@@ -261,8 +262,9 @@ def register_case(
         event.save()
     for target, kind in links:
         link_cases(actor, case, target, kind)
-    # The statutory time limit: pick the rule, store the deadline (a suspended case opens its period).
-    limits_services.after_case_change(actor, None, case, set(data), today, today=today)
+    # What follows a registration elsewhere (the statutory clock: its rule and deadline; a
+    # suspended case opens its period).
+    extensions.after_changed(actor, [(None, case, set(data))], today, today)
     return case
 
 
@@ -317,7 +319,7 @@ def register_cases(
         if case.external_id:
             seen_external.add(case.external_id)
     good = [c for c in out if isinstance(c, Case)]
-    limits_services.prepare_new_clocks(good, today)
+    extensions.prepare_new(good, today)
     try:
         with transaction.atomic():
             insert_rows(Case, good)
@@ -333,7 +335,7 @@ def register_cases(
         return out
     record_bulk(Case, good, update=False)
     insert_rows(CaseEvent, [event for case in good for event in _registration_events(actor, case, today)])
-    limits_services.record_initial_periods(actor, good, today)
+    extensions.after_registered(actor, good, today)
     return out
 
 
@@ -457,24 +459,13 @@ def _check_effective_on(
     batch: list[_Change], effective_on: dt.date, today: dt.date, refused: dict[int, ValidationError]
 ) -> None:
     """The day a change took effect (`on` of the actions) is a date that happened: not before
-    the filing date, not after today. A suspension starts after the last day of any earlier
-    one; a resumption is not before the start of the suspension it ends (one query)."""
-    status_changes = [change for change in batch if "status" in change.real]
-    suspending = {c.case.pk for c in status_changes if c.case.status == CaseStatus.SUSPENDED}
-    resuming = {
-        c.case.pk
-        for c in status_changes
-        if c.before_status == CaseStatus.SUSPENDED and c.case.status == CaseStatus.OPEN
-    }
-    suspensions = limits_services.suspension_bounds(list(suspending | resuming)) if suspending | resuming else {}
+    the filing date, not after today, nor before the bounds the extensions add (the clock: a
+    suspension starts after the last day of any earlier one; a resumption is not before the
+    start of the suspension it ends)."""
+    more = extensions.effective_on_bounds([(c.before_status, c.case, set(c.real)) for c in batch])
     for change in batch:
         case = change.case
-        since = [dates.not_before_filing(case.filed_on)]
-        running_start, last_end = suspensions.get(case.pk, (None, None))
-        if case.pk in suspending and last_end is not None:
-            since.append(dates.after_previous_suspension(last_end))
-        if case.pk in resuming and running_start is not None:
-            since.append(dates.not_before_suspension(running_start))
+        since = [dates.not_before_filing(case.filed_on), *more.get(case.pk, ())]
         error = dates.happened(effective_on, since=since, today=today)
         if error:
             refused[case.pk] = ValidationError({"on": [error]})
@@ -625,9 +616,10 @@ def _write_changes(
         outcomes[case.pk] = written
         events.extend(written)
     insert_rows(CaseEvent, events)
-    # Suspension periods, resumption of waiting cases and the stored deadline follow the change.
-    limits_services.after_cases_change(
-        actor, [(c.before_status, c.case, set(c.real)) for c in batch], effective_on or today, today=today
+    # What follows elsewhere (the clock: suspension periods, resumption of waiting cases, the
+    # stored deadline).
+    extensions.after_changed(
+        actor, [(c.before_status, c.case, set(c.real)) for c in batch], effective_on or today, today
     )
 
 
@@ -722,7 +714,7 @@ def acting_period_errors(
 ) -> dict[str, list[str]]:
     """An acting head's period is a plan that may have begun already: from EARLIEST up to the
     plan horizon (cases.dates). Also used by the divisions API, which writes divisions itself."""
-    today = today or dates.today()
+    today = today or timezone.localdate()
     errors = {}
     for name, day in (("acting_from", acting_from), ("acting_until", acting_until)):
         if day is not None:

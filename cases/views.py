@@ -5,7 +5,6 @@ every write is a cases.services call, the ageing rule is cases.ageing."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
@@ -25,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from . import ageing, import_uploads, imports, limits_views, permissions, services
+from common.pagination import paginate, query_without_page
+
+from . import ageing, import_uploads, imports, permissions, services
 from .forms import (
     ACTION_FORMS,
     ActingHeadForm,
@@ -38,50 +39,10 @@ from .forms import (
 from .models import Case, CaseStatus, Court, Division
 from .roles import Role
 
-PAGE_SIZE = 50
-
 
 def warning_days_for(user) -> int:
     court = user.court if user.court_id else Court.default()
     return court.warning_window_days if court else ageing.DEFAULT_WARNING_DAYS
-
-
-@dataclass
-class Page:
-    """A page of rows without COUNT(*): counting a million rows on every view is too slow,
-    so we fetch one row more than we show to know whether a next page exists."""
-
-    number: int
-    rows: list
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.rows)
-
-
-def paginate(request: HttpRequest, qs, size: int = PAGE_SIZE) -> Page:
-    try:
-        number = max(1, min(int(request.GET.get("page", 1)), 2000))
-    except ValueError:
-        number = 1
-    offset = (number - 1) * size
-    rows = list(qs[offset : offset + size + 1])
-    return Page(number=number, rows=rows[:size], has_next=len(rows) > size)
-
-
-def query_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def case_rows(qs, as_of, warning_days):
@@ -240,7 +201,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": [(a, ACTION_LABELS[a]) for a in actions],
         "today": today,
         "sections": case_sections(request, case),
-        "limit_section": limits_views.clock_section(request, case),
     }
     return render(request, "cases/case_detail.html", context)
 
@@ -261,8 +221,9 @@ def event_changes(event) -> list[tuple[str, Any, Any]]:
 
 
 def case_sections(request: HttpRequest, case: Case) -> list[dict]:
-    """Alerts, plans, dispatch and bulletin appearances, from the apps that own them."""
-    return contributions("case_sections", request, case)
+    """The statutory clock, alerts, plans, dispatch and bulletin appearances, from the apps that
+    own them: in the order each one asks for, then in app order."""
+    return sorted(contributions("case_sections", request, case), key=lambda section: section.get("order", 50))
 
 
 # --- register and change --------------------------------------------------------------------

@@ -7,20 +7,18 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from alerts.api import register as register_alerts
-from cases.api.views import CaseViewSet, DivisionViewSet, StaffViewSet
+from alerts import api as alerts_api
+from cases import api as cases_api
 from courtflow.errors import api_error
-from reports.api import register as register_reports
+from limits import api as limits_api
+from reports import api as reports_api
 
 app_name = "api"
 
+# Every app adds its own resources (its api/ package's register(router)), in dependency order.
 router = DefaultRouter()
-router.register("divisions", DivisionViewSet, basename="division")
-router.register("staff", StaffViewSet, basename="staff")
-router.register("cases", CaseViewSet, basename="case")
-
-register_alerts(router)
-register_reports(router)
+for app_api in (cases_api, limits_api, alerts_api, reports_api):
+    app_api.register(router)
 
 
 class EnglishSchemaView(SpectacularAPIView):
@@ -43,7 +41,6 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("v1/", include("cases.api.limits")),
     path("schema/", EnglishSchemaView.as_view(), name="schema"),
     # The split view serves the page's script from ?script, not inline: the Content-Security-Policy
     # runs no inline script (courtflow/headers.py).

@@ -27,8 +27,8 @@ MENU = [
     ("plans", _("Clearance plans"), "alerts:plans", {Role.HANDLER, Role.DIVISION_HEAD, Role.ADMIN}),
     ("dispatch", _("Weekly dispatch"), "alerts:dispatch_list", {Role.DIVISION_HEAD, Role.TRACKING_OFFICER, Role.ADMIN}),
     ("tracking", _("Daily tracking"), "alerts:tracking", {Role.TRACKING_OFFICER, Role.ADMIN}),
-    ("jobs", _("Jobs"), "reports:jobs", {Role.TRACKING_OFFICER, Role.ADMIN}),
-    ("hidden_overruns", _("Hidden overruns"), "cases:hidden_overruns", {Role.TRACKING_OFFICER, Role.ADMIN}),
+    ("jobs", _("Jobs"), "jobs:jobs", {Role.TRACKING_OFFICER, Role.ADMIN}),
+    ("hidden_overruns", _("Hidden overruns"), "limits:hidden_overruns", {Role.TRACKING_OFFICER, Role.ADMIN}),
     (
         "overview",
         _("Court overview"),

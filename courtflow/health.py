@@ -7,14 +7,14 @@ being taken out of service. docs/operations.md explains each part.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from jobs import selectors as job_selectors
 
 
 def _database() -> dict:
@@ -58,22 +58,6 @@ def _worker(broker_ok: bool) -> dict:
     return {"ok": bool(replies), "workers": len(replies)}
 
 
-def _jobs() -> dict:
-    from alerts.models import Job, JobRun
-
-    out = {}
-    for job in Job.values:  # a handful of jobs: one small indexed query each
-        run = JobRun.objects.filter(job=job).order_by("-started_at").first()
-        if run is not None:
-            out[job] = {
-                "as_of": run.as_of.isoformat(),
-                "outcome": run.outcome,
-                "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-            }
-    return out
-
-
 @never_cache
 @require_GET
 def healthz(request):
@@ -89,14 +73,13 @@ def healthz(request):
     if not database["ok"]:
         body["status"] = "unavailable"
         return JsonResponse(body, status=503)
+    overdue = False
     try:
-        body["jobs"] = _jobs()
+        # The last run of each declared job, and whether one is overdue (the daily tracking's last
+        # run older than yesterday): jobs.selectors.health.
+        body["jobs"], overdue = job_selectors.health()
     except Exception as exc:
         body["jobs"] = {"error": exc.__class__.__name__}
-    today = timezone.localdate()
-    daily = body["jobs"].get("track_daily") if isinstance(body["jobs"], dict) else None
-    if not body["broker"]["ok"] or not body["worker"]["ok"]:
-        body["status"] = "degraded"
-    if daily and daily.get("as_of") and dt.date.fromisoformat(daily["as_of"]) < today - dt.timedelta(days=1):
+    if not body["broker"]["ok"] or not body["worker"]["ok"] or overdue:
         body["status"] = "degraded"
     return JsonResponse(body, status=200)

@@ -6,6 +6,7 @@ Defaults are the embedded ones: a SQLite file and kombu's filesystem broker, so 
 clone runs without any server. Production sets DATABASE_URL and CELERY_BROKER_URL.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -74,7 +75,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "common",
+    "jobs",
     "cases",
+    "limits",
     "alerts",
     "reports",
     "simple_history",
@@ -263,15 +267,15 @@ REST_FRAMEWORK = {
     # isoformat(): YYYY-MM-DD, zero-padded even for years before 1000 (strftime would write "607-10-06").
     "DATE_FORMAT": "iso-8601",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
-    # Service ValidationErrors become 400s, oversized bodies 413s (cases/api/common.py).
-    "EXCEPTION_HANDLER": "cases.api.common.exception_handler",
+    # Service ValidationErrors become 400s, oversized bodies 413s (common/api.py).
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "cases.api.common.SizeLimitedJSONParser",
+        "common.api.SizeLimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     # Token (integration) requests per user, e.g. "3000/minute"; empty turns throttling off.
-    "DEFAULT_THROTTLE_CLASSES": ["cases.api.common.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_THROTTLE_RATE", default="3000/minute") or None},
 }
 SPECTACULAR_SETTINGS = {
@@ -290,7 +294,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set where several fields share a name ("level", "status").
     "ENUM_NAME_OVERRIDES": {
         "AgingLevelEnum": "cases.api.schema.AGING_LEVEL_CHOICES",
-        "AlertLevelEnum": "alerts.api.ALERT_LEVEL_CHOICES",
+        "AlertLevelEnum": "alerts.api.views.ALERT_LEVEL_CHOICES",
         "CaseStatusEnum": "cases.models.CaseStatus",
         "PlanStatusEnum": "alerts.models.PlanStatus",
         "BulletinStatusEnum": "reports.models.BulletinStatus",
@@ -337,77 +341,29 @@ LOGGING = {
 }
 
 # --- Job schedules ----------------------------------------------------------------------
-# The one place for the default beat schedule. `manage.py install_schedules` writes these into
-# django-celery-beat's tables (where the admin can then edit them); each cron can be overridden
-# by an environment variable (COURTFLOW_SCHEDULE_<NAME>, e.g. COURTFLOW_SCHEDULE_TRACK_DAILY="0 6 * * *")
-# or switched off with the value "off". Times are Asia/Shanghai. `expires` (seconds) is just under
-# the period, so a message that waited for a stopped worker does not run a day late on top of the
-# next one.
+# Each job's default beat schedule is declared with the job, by the app that owns it (`<app>/jobs.py`,
+# jobs/registry.py); `manage.py install_schedules` writes them into django-celery-beat's tables (where
+# the admin can then edit them). An entry's cron can be overridden by an environment variable
+# (COURTFLOW_SCHEDULE_<ENTRY>, e.g. COURTFLOW_SCHEDULE_TRACK_DAILY="0 6 * * *" for the entry
+# "track-daily") or switched off with the value "off". Times are Asia/Shanghai. A variable naming no
+# declared entry is reported by `manage.py check` (jobs/checks.py).
+
+SCHEDULE_VARIABLE_PREFIX = "COURTFLOW_SCHEDULE_"
 
 
-def _cron(name: str, default: str) -> str | None:
-    value = env.str(f"COURTFLOW_SCHEDULE_{name}", default=default).strip()
-    if value.lower() == "off":
-        return None
-    if len(value.split()) != 5:
-        raise ImproperlyConfigured(f"COURTFLOW_SCHEDULE_{name} must be a 5-field cron expression or 'off'.")
-    return value
+def _schedule_overrides() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in sorted(os.environ):
+        if not name.startswith(SCHEDULE_VARIABLE_PREFIX):
+            continue
+        value = env.str(name).strip()
+        if value.lower() == "off":
+            out[name] = None
+        elif len(value.split()) == 5:
+            out[name] = value
+        else:
+            raise ImproperlyConfigured(f"{name} must be a 5-field cron expression or 'off'.")
+    return out
 
 
-COURTFLOW_SCHEDULES = {
-    "track-daily": {
-        "task": "alerts.tasks.track_daily_task",
-        "cron": _cron("TRACK_DAILY", "0 7 * * *"),
-        "expires": 23 * 3600,
-    },
-    "dispatch-weekly": {
-        "task": "alerts.tasks.dispatch_weekly_task",
-        # Daily: the task builds on the week's first working day (alerts/schedule_days.py).
-        "cron": _cron("DISPATCH_WEEKLY", "0 8 * * *"),
-        "expires": 23 * 3600,
-    },
-    "build-bulletin": {
-        "task": "reports.tasks.build_bulletin_task",
-        # Daily: the task builds on the month's first working day.
-        "cron": _cron("BUILD_BULLETIN", "0 8 * * *"),
-        "expires": 23 * 3600,
-    },
-    # The dashboards' figures of the day, after daily tracking (pages read them, not the cases).
-    "snapshot-figures": {
-        "task": "reports.tasks.snapshot_figures_task",
-        "cron": _cron("SNAPSHOT_FIGURES", "30 7 * * *"),
-        "expires": 23 * 3600,
-    },
-    # Jobs a person started while the broker was away (see alerts/queueing.py).
-    "requeue-waiting": {
-        "task": "alerts.tasks.requeue_waiting_task",
-        "cron": _cron("REQUEUE_WAITING", "*/5 * * * *"),
-        "expires": 4 * 60,
-    },
-    # Bulletins still "publishing" after every attempt of their worker was lost: back to draft, and
-    # the officer who started publishing is told (reports.services.return_stalled_publications).
-    # Two minutes after requeue-waiting, which sends publications that waited for the broker.
-    "return-stalled-publications": {
-        "task": "reports.tasks.return_stalled_publications_task",
-        "cron": _cron("RETURN_STALLED_PUBLICATIONS", "2-59/5 * * * *"),
-        "expires": 4 * 60,
-    },
-    "check-daily-run": {
-        "task": "alerts.tasks.check_daily_run_task",
-        "cron": _cron("CHECK_DAILY_RUN", "0 10 * * *"),
-        "expires": 23 * 3600,
-    },
-    # Import uploads previewed but never imported or cancelled (cases/import_uploads.py).
-    "delete-stale-uploads": {
-        "task": "cases.tasks.delete_stale_uploads_task",
-        "cron": _cron("DELETE_STALE_UPLOADS", "30 3 * * *"),
-        "expires": 23 * 3600,
-    },
-    # After the morning jobs and the 10:00 check, so a person's one email of the day carries them;
-    # the later hourly runs retry failed sends and mail people first notified in the afternoon.
-    "deliver-notifications": {
-        "task": "alerts.tasks.deliver_notifications_task",
-        "cron": _cron("DELIVER_NOTIFICATIONS", "30 10-17 * * *"),
-        "expires": 50 * 60,
-    },
-}
+COURTFLOW_SCHEDULE_OVERRIDES = _schedule_overrides()

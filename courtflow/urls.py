@@ -13,8 +13,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("courtflow.api_urls")),
     path("alerts/", include("alerts.urls")),
+    # The jobs page, where it has always been (before reports/: the jobs app's own URLs).
+    path("reports/jobs/", include("jobs.urls")),
     path("reports/", include("reports.urls")),
     path("", case_views.home, name="home"),
+    path("", include("limits.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -7,19 +7,9 @@ published bulletin cannot be changed or deleted here (its PDF hash is the proof 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ReadOnlyInline
+
 from .models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, FigureSnapshot
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class BulletinFigureInline(ReadOnlyInline):

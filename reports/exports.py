@@ -21,6 +21,7 @@ from itertools import chain
 from typing import IO, Any
 
 from django.conf import settings
+from django.http import FileResponse, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -167,7 +168,7 @@ def figure_header(first: str) -> list[str]:
 
 
 def limit_header() -> list[str]:
-    """The time-limit columns (cases.limits.limit_aggregates), after the other figures."""
+    """The time-limit columns (limits.rule.limit_aggregates), after the other figures."""
     return [
         _("Closed with a time limit"),
         _("Closed within the time limit"),
@@ -482,3 +483,28 @@ def dispatch_xlsx(dispatch_list: DispatchList) -> bytes:
     buffer = io.BytesIO()
     write_dispatch_xlsx(dispatch_list, buffer)
     return buffer.getvalue()
+
+
+# --- the bulletin's PDF for a reader --------------------------------------------------------
+
+
+class PdfRefused(Exception):
+    """No PDF of this bulletin in a request now (`draft_pdf_refused` says why, for people)."""
+
+
+def bulletin_pdf_download(bulletin: Bulletin, *, language: str | None = None) -> HttpResponse:
+    """The PDF of `bulletin` for a reader, as a download (the page's and the API's): once
+    published, the stored document of record exactly as published (its SHA-256 is shown);
+    before, rendered afresh in `language`.
+
+    Raises PdfRefused (publishing, or a draft too large to render in a request) and, when it
+    must render, CJKFontMissing; each caller answers those its own way."""
+    refused = draft_pdf_refused(bulletin)
+    if refused:
+        raise PdfRefused(refused)
+    name = filename(bulletin, "pdf")
+    if bulletin.is_published and bulletin.pdf:
+        return FileResponse(bulletin.pdf.open("rb"), as_attachment=True, filename=name, content_type=PDF_CONTENT_TYPE)
+    response = HttpResponse(bulletin_pdf(bulletin, language=language), content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -14,10 +14,21 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases import limits
 from cases.models import Court, Division
+from limits import rule as limits
+
+from .periods import PeriodField
 
 PERIOD_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+
+class Job:
+    """The names the reports app's jobs are recorded under (JobRun.job). Each is declared, with its
+    label, task and schedule, in reports/jobs.py."""
+
+    BUILD_BULLETIN = "build_bulletin"
+    SNAPSHOT_FIGURES = "snapshot_figures"
+    PUBLISH_BULLETIN = "publish_bulletin"
 
 
 class BulletinStatus(models.TextChoices):
@@ -30,9 +41,7 @@ class BulletinStatus(models.TextChoices):
 
 class Bulletin(models.Model):
     court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="bulletins", verbose_name=_("court"))
-    period = models.CharField(
-        _("period"), max_length=7, help_text=_("The month the bulletin reports on, as YYYY-MM, e.g. 2025-05.")
-    )
+    period = PeriodField(_("period"), help_text=_("The month the bulletin reports on, as YYYY-MM, e.g. 2025-05."))
     as_of = models.DateField(_("as of"), help_text=_("The last day of the period: every figure is taken on it."))
     status = models.CharField(_("status"), max_length=10, choices=BulletinStatus.choices, default=BulletinStatus.DRAFT)
     issue_year = models.PositiveSmallIntegerField(
@@ -229,7 +238,7 @@ class FigureScope(models.TextChoices):
 
 
 class LimitRates:
-    """The three time-limit rates of a row of figures that has `limit_rates` (cases.limits.limit_rates
+    """The three time-limit rates of a row of figures that has `limit_rates` (limits.rule.limit_rates
     over its stored counts): for templates, exports and serializers alike."""
 
     limit_rates: dict[str, float | None]
@@ -289,7 +298,7 @@ class BulletinFigure(LimitRates, models.Model):
         _("total time to disposition (days)"),
         help_text=_("Sum of filing-to-closing days of cases closed in the month."),
     )
-    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # Statutory time limits (审限), by the definitions in limits.rule.limit_aggregates. Database
     # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
     closed_limited = models.PositiveIntegerField(
         _("closed in the month with a time limit"),
@@ -483,7 +492,7 @@ class FigureSnapshot(models.Model):
         _("total time to disposition this month (days)"),
         help_text=_("Sum of filing-to-closing days of the cases closed this month."),
     )
-    # Statutory time limits (审限), by the definitions in cases.limits.limit_aggregates. Database
+    # Statutory time limits (审限), by the definitions in limits.rule.limit_aggregates. Database
     # defaults too: rows written before these columns existed, and INSERTs that omit them, hold 0.
     closed_month_limited = models.PositiveIntegerField(
         _("closed this month with a time limit"), default=0, db_default=0, help_text=_("From the 1st to the day.")

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from celery.schedules import ParseException
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
-from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
 
-from alerts.models import Job, JobRun
-from alerts.schedule_days import builds_on
-from alerts.schedules import HORIZON_DAYS, JOB_OF_TASK, next_firing
-from cases import ageing, limits, permissions
+from cases import ageing, permissions
 from cases.models import Division, User
+from limits import rule as limits
 
 from .models import (
     BAND_FIELDS,
@@ -103,7 +98,7 @@ class Figures(LimitRates):
     @property
     def limit_rates(self) -> dict[str, float | None]:
         """On-time closure rate, average excluded days and extension rate of the month so far
-        (cases closed with a time limit; None when none closed), by cases.limits.limit_rates."""
+        (cases closed with a time limit; None when none closed), by limits.rule.limit_rates."""
         return limits.limit_rates(
             self.closed_month_limited,
             self.closed_month_on_time,
@@ -269,7 +264,7 @@ def visible_bulletins(user: User) -> QuerySet[Bulletin]:
 
 
 def bulletin_for_period(period: Period | str, court_id: int | None = None) -> Bulletin | None:
-    qs = Bulletin.objects.filter(period=str(period))
+    qs = Bulletin.objects.filter(period=period)
     if court_id is not None:
         qs = qs.filter(court_id=court_id)
     return qs.first()
@@ -354,68 +349,3 @@ def bulletins_awaiting_sign_off(user: User) -> QuerySet[Bulletin]:
         bulletin=OuterRef("pk"), scope=FigureScope.DIVISION, division_id__in=headed
     ).exclude(Exists(BulletinSignOff.objects.filter(bulletin=OuterRef("bulletin"), division=OuterRef("division"))))
     return Bulletin.objects.filter(Q(status=BulletinStatus.PUBLISHED), Exists(in_bulletin)).order_by("-period")
-
-
-# --- jobs ----------------------------------------------------------------------------------
-
-
-@dataclass
-class JobState:
-    """One job on the jobs page: its last run, that run's duration, and its next real run."""
-
-    job: str
-    label: str
-    run: JobRun | None
-    seconds: float | None
-    next_run: dt.datetime | None
-
-
-def next_runs(now: dt.datetime | None = None) -> dict[str, dt.datetime]:
-    """The next time beat will start each job and the job will do its work (Asia/Shanghai).
-
-    From the enabled crontab entries of django-celery-beat, matched to jobs by task path
-    (alerts.schedules.JOB_OF_TASK). The weekly dispatch and the monthly bulletin are fired every
-    morning but build only on their day (alerts.schedule_days): theirs is the first firing on a day
-    that will build, judged on what is built now. A job with no enabled entry (switched off) has
-    none. At most five queries: the entries, and the calendar and the built dates for each of those
-    two jobs.
-    """
-    now = now or timezone.now()
-    entries = PeriodicTask.objects.filter(
-        enabled=True, crontab__isnull=False, task__in=list(JOB_OF_TASK)
-    ).select_related("crontab")
-    today = timezone.localdate(now)
-    horizon = today + dt.timedelta(days=HORIZON_DAYS)
-    day_rules: dict[str, Callable[[dt.date], bool]] = {}
-    out: dict[str, dt.datetime] = {}
-    for entry in entries:
-        job = JOB_OF_TASK[entry.task]
-        if entry.expires is not None and entry.expires <= now:
-            continue  # beat disables an expired entry instead of running it
-        after = max(now, entry.start_time) if entry.start_time else now
-        if job not in day_rules:
-            day_rules[job] = builds_on(job, today, horizon)
-        try:
-            firing = next_firing(entry.crontab, after, day_ok=day_rules[job])
-        except (ParseException, ValueError):
-            continue  # a malformed entry edited in the admin must not break the page
-        if firing is None or (entry.expires is not None and firing > entry.expires):
-            continue
-        if job not in out or firing < out[job]:  # two entries for one job: the earlier
-            out[job] = timezone.localtime(firing)
-    return out
-
-
-def job_states(now: dt.datetime | None = None) -> list[JobState]:
-    """Every job, in the order of Job, with its last run and its next real run."""
-    last_ids = JobRun.objects.values("job").annotate(last=Max("pk")).values("last")
-    runs = {run.job: run for run in JobRun.objects.filter(pk__in=last_ids)}
-    upcoming = next_runs(now)
-    states = []
-    for job, label in Job.choices:
-        run = runs.get(job)
-        seconds = None
-        if run is not None and run.finished_at:
-            seconds = round((run.finished_at - run.started_at).total_seconds(), 1)
-        states.append(JobState(job=job, label=label, run=run, seconds=seconds, next_run=upcoming.get(job)))
-    return states

@@ -36,15 +36,18 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alerts.locks import job_lock
-from alerts.models import ClearancePlan, Job, JobOutcome, JobRun, NotificationKind, PlanStatus
+from alerts.models import ClearancePlan, NotificationKind, PlanStatus
 from alerts.notifications import notify
-from alerts.queueing import Sent, send_job
-from alerts.runs import run_job
 from alerts.sql import insert_select, refresh_statistics, without_jit
-from cases import ageing, limits, permissions
-from cases.history import record_bulk
+from cases import ageing, permissions
 from cases.models import Case, Court, Division, User
+from common.history import record_bulk
+from common.sql import DaysBetween
+from jobs.locks import job_lock
+from jobs.models import JobOutcome, JobRun
+from jobs.queueing import Sent, send_job
+from jobs.runs import run_job
+from limits import rule as limits
 
 from .fonts import CJKFontMissing
 from .models import (
@@ -56,16 +59,13 @@ from .models import (
     BulletinStatus,
     FigureScope,
     FigureSnapshot,
+    Job,
 )
 from .periods import Period
-from .sql import DaysBetween
+from .schedule_days import bulletins_due
 
 log = logging.getLogger(__name__)
 
-# JobRun.job of the daily figure snapshot (the bulletin uses alerts' Job.BUILD_BULLETIN).
-SNAPSHOT_JOB = "snapshot_figures"
-# How far back the monthly task looks for bulletins that were never built (beat down for months).
-CATCH_UP_MONTHS = 12
 # Lock taken while a bulletin gets its issue number, so two publications never draw the same one.
 NUMBERING_LOCK = "bulletin_numbering"
 
@@ -152,7 +152,7 @@ def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -
     return insert_select(BulletinItem, list(columns), rows)
 
 
-# The time-limit aggregates of cases.limits.limit_aggregates → BulletinFigure columns.
+# The time-limit aggregates of limits.rule.limit_aggregates → BulletinFigure columns.
 BULLETIN_LIMIT_COLUMNS = {
     "closed": "closed_limited",
     "closed_on_time": "closed_on_time",
@@ -202,7 +202,7 @@ def _figure_rows(bulletin: Bulletin, court: Court, previous: Bulletin | None) ->
     """Per handler within a division, per division and for the court: three aggregate queries
     over cases and items, summed up over a few dozen groups."""
     as_of = bulletin.as_of
-    period = Period.parse(bulletin.period)
+    period = bulletin.period
     month = (period.first_day, as_of)
     year_before = period.a_year_earlier().last_day
     open_q = ageing.open_on_q(as_of)
@@ -297,19 +297,18 @@ def _figure_rows(bulletin: Bulletin, court: Court, previous: Bulletin | None) ->
     return rows
 
 
-def build_bulletin(period: Period | str, *, court: Court | None = None) -> BuildResult:
+def build_bulletin(period: Period, *, court: Court | None = None) -> BuildResult:
     """Build (or rebuild) the draft bulletin of `period`, as of the month's last day.
 
     A draft is rebuilt in full in one transaction: readers see the old draft or the new one,
     never a mixture, and a worker killed half-way leaves the old draft. A published bulletin is
     never touched again ("published, unchanged"), even if cases have closed since.
     """
-    period = Period.parse(period) if isinstance(period, str) else period
     court = _court(court)
     with transaction.atomic():
         bulletin, created = Bulletin.objects.get_or_create(
             court=court,
-            period=str(period),
+            period=period,
             defaults={"as_of": period.last_day, "built_at": timezone.now()},
         )
         # A bulletin being published keeps the draft its PDF is rendered from. Checked before the
@@ -343,40 +342,18 @@ def build_bulletin(period: Period | str, *, court: Court | None = None) -> Build
         return BuildResult(bulletin, "built" if created else "rebuilt", listed=listed, key_warnings=key)
 
 
-def due_periods(today: dt.date, court: Court | None = None) -> list[Period]:
-    """The months whose bulletin the monthly run should build on `today`.
-
-    Last month always (its draft is rebuilt on a rerun); before it, every month since the
-    latest bulletin that has none, so a month missed while nothing ran is built for its own
-    date (at most CATCH_UP_MONTHS back).
-    """
-    court = _court(court)
-    last = Period.last_month(today)
-    latest = (
-        Bulletin.objects.filter(court=court, period__lte=str(last)).order_by("-period").values_list("period", flat=True)
-    ).first()
-    periods = [last]
-    if latest is not None:
-        missing = Period.parse(latest).next()
-        while missing < last and len(periods) <= CATCH_UP_MONTHS:
-            periods.append(missing)
-            missing = missing.next()
-    return sorted(set(periods))
-
-
 def run_bulletin_job(
-    period: Period | str, *, court: Court | None = None, trigger: str = "", wait: bool = False
+    period: Period, *, court: Court | None = None, trigger: str = "", wait: bool = False
 ) -> tuple[JobRun, BuildResult | None]:
     """`build_bulletin` under the job lock, recorded as a JobRun. Returns (JobRun, BuildResult | None);
     the result is None when another run held the lock (the JobRun says skipped)."""
-    period = Period.parse(period) if isinstance(period, str) else period
     outcome: dict[str, BuildResult] = {}
 
     def work() -> dict[str, Any]:
         result = build_bulletin(period, court=court)
         outcome["result"] = result
         return {
-            "period": str(period),
+            "period": period,
             "outcome": result.outcome,
             "listed": result.listed,
             "key_warnings": result.key_warnings,
@@ -389,9 +366,11 @@ def run_bulletin_job(
 def build_due_bulletins(
     today: dt.date | None = None, *, court: Court | None = None, trigger: str = ""
 ) -> list[tuple[JobRun, BuildResult | None]]:
-    """The monthly run: build every due month in order, each as its own recorded job run."""
+    """The monthly run: build every month due on `today` (reports.schedule_days.bulletins_due: none
+    before the month's first working day nor once last month's is built), in order, each as its own
+    recorded job run."""
     today = today or timezone.localdate()
-    return [run_bulletin_job(p, court=court, trigger=trigger) for p in due_periods(today, court)]
+    return [run_bulletin_job(p, court=court, trigger=trigger) for p in bulletins_due(today, court)]
 
 
 # --- monthly bulletin: publish and sign off -------------------------------------------------
@@ -409,7 +388,7 @@ PUBLISH_ATTEMPTS = 3
 # may be started again. return_stalled_publications puts it back to draft.
 PUBLISH_STALE_AFTER = dt.timedelta(seconds=PUBLISH_TIME_LIMIT + 5 * 60)
 PUBLISH_TASK = "reports.tasks.publish_bulletin_task"
-# JobRun.job of a publication that waits for the broker (alerts.queueing).
+# JobRun.job of a publication that waits for the broker (jobs.queueing).
 PUBLISH_JOB = Job.PUBLISH_BULLETIN
 
 
@@ -431,7 +410,7 @@ def start_publishing(bulletin: Bulletin, user: User, *, trigger: str = "") -> Pu
     The draft is claimed with a conditional UPDATE, so a double click or two officers at once
     start one job; the second is told it is already being published. A publication that has
     stalled (see PUBLISH_STALE_AFTER) may be claimed again. When the broker is away the job is
-    recorded as waiting and sent again by alerts' requeue task; the bulletin stays publishing.
+    recorded as waiting and sent again by the requeue task (jobs.queueing); the bulletin stays publishing.
     """
     if not permissions.can_publish_bulletin(user):
         raise PermissionDenied(_("Only the tracking officer publishes the bulletin."))
@@ -554,7 +533,7 @@ def return_stalled_publications(now: dt.datetime | None = None) -> list[Bulletin
     whoever started publishing it. Run by beat every few minutes (reports.tasks).
 
     A bulletin being rendered has its row locked by publish_bulletin's transaction, so it is
-    skipped (SKIP LOCKED), and so is one whose job still waits for the broker (alerts.queueing:
+    skipped (SKIP LOCKED), and so is one whose job still waits for the broker (jobs.queueing:
     requeue_waiting sends it once Redis is back). Returns the bulletins put back.
     """
     now = now or timezone.now()
@@ -708,7 +687,11 @@ def run_snapshot_job(
     """`snapshot_figures` (default: today) under its job lock, recorded as a JobRun."""
     as_of = as_of or timezone.localdate()
     return run_job(
-        SNAPSHOT_JOB, as_of, lambda: {"rows": snapshot_figures(as_of, court=court)}, trigger=trigger, wait=wait
+        Job.SNAPSHOT_FIGURES,
+        as_of,
+        lambda: {"rows": snapshot_figures(as_of, court=court)},
+        trigger=trigger,
+        wait=wait,
     )
 
 

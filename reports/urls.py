@@ -15,5 +15,4 @@ urlpatterns = [
     path("bulletins/<int:pk>/figures.csv", views.bulletin_figures_csv, name="bulletin_figures_csv"),
     path("bulletins/<int:pk>/download.<str:fmt>", views.bulletin_download, name="bulletin_download"),
     path("dispatch/<int:pk>.xlsx", views.dispatch_xlsx, name="dispatch_xlsx"),
-    path("jobs/", views.jobs, name="jobs"),
 ]

@@ -1,7 +1,7 @@
-"""Pages of reports: the court overview with drill-down (division → handler → cases), the monthly
-bulletin (read, publish, sign off, download) and the jobs page. Figures come from
-reports.selectors (daily snapshots written by the same rule the bulletin uses); documents from
-reports.exports; writes from reports.services and the alerts jobs."""
+"""Pages of reports: the court overview with drill-down (division → handler → cases) and the monthly
+bulletin (read, publish, sign off, download). Figures come from reports.selectors (daily snapshots
+written by the same rule the bulletin uses); documents from reports.exports; writes from
+reports.services. The jobs page is the jobs app's."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,19 +19,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from alerts import jobs as alert_jobs
-from alerts.forms import RunJobForm
-from alerts.models import DispatchList, Job, JobRun, PlanStatus
-from alerts.queueing import Sent, send_job
+from alerts.models import DispatchList, PlanStatus
 from cases import dates, permissions
 from cases.models import Division
 from cases.roles import Role
-from cases.views import paginate, query_without_page
+from common.pagination import paginate, query_without_page
 
 from . import exports, selectors, services
 from .fonts import CJKFontMissing
 from .models import Bulletin, BulletinStatus
-from .periods import Period
 
 KEY_WARNINGS_SHOWN = 50
 # The bulletin page reloads itself this often while its PDF is rendered in the background.
@@ -294,24 +290,13 @@ def bulletin_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     bulletin = _visible_bulletin(request.user, pk)
     if fmt == "pdf":
-        refused = exports.draft_pdf_refused(bulletin)
-        if refused:
-            messages.info(request, refused)
-            return redirect("reports:bulletin", pk=bulletin.pk)
-        if bulletin.is_published and bulletin.pdf:
-            # The document of record, exactly as published (its SHA-256 is on the page).
-            return FileResponse(
-                bulletin.pdf.open("rb"),
-                as_attachment=True,
-                filename=exports.filename(bulletin, "pdf"),
-                content_type=exports.PDF_CONTENT_TYPE,
-            )
         try:
-            pdf = exports.bulletin_pdf(bulletin, language=get_language())
+            return exports.bulletin_pdf_download(bulletin, language=get_language())
+        except exports.PdfRefused as exc:
+            messages.info(request, str(exc))
         except CJKFontMissing as exc:
             messages.error(request, str(exc))
-            return redirect("reports:bulletin", pk=bulletin.pk)
-        response = HttpResponse(pdf, content_type=exports.PDF_CONTENT_TYPE)
+        return redirect("reports:bulletin", pk=bulletin.pk)
     elif fmt == "xlsx":
         response = HttpResponse(exports.bulletin_xlsx(bulletin), content_type=exports.XLSX_CONTENT_TYPE)
     elif fmt == "csv":
@@ -343,74 +328,6 @@ def dispatch_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-# --- jobs ----------------------------------------------------------------------------------
-
-
-RUNNABLE = [Job.TRACK_DAILY, Job.DISPATCH_WEEKLY, Job.BUILD_BULLETIN]
-
-
-def start_job(job: str, as_of: dt.date, *, trigger: str, now: bool) -> Sent | None:
-    """Run a job for a date now (in this request), or send its Celery task after commit.
-
-    A send that fails (broker away) is recorded and sent again later (alerts.queueing); the
-    returned `Sent` says which happened.
-    """
-    period = str(Period.containing(as_of))
-    if now:
-        if job == Job.TRACK_DAILY:
-            alert_jobs.run_track_daily(as_of, trigger=trigger)
-        elif job == Job.DISPATCH_WEEKLY:
-            alert_jobs.run_dispatch_weekly(as_of, trigger=trigger)
-        else:
-            services.run_bulletin_job(period, trigger=trigger)
-        return None
-    task, args = {
-        Job.TRACK_DAILY: ("alerts.tasks.track_daily_task", [as_of.isoformat()]),
-        Job.DISPATCH_WEEKLY: ("alerts.tasks.dispatch_weekly_task", [as_of.isoformat()]),
-        Job.BUILD_BULLETIN: ("reports.tasks.build_bulletin_task", [period]),
-    }[job]
-    return send_job(task, args, job=job, as_of=as_of, trigger=trigger)
-
-
-@login_required
-def jobs(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if not user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
-        raise PermissionDenied
-    choices = [(j, label) for j, label in Job.choices if j in RUNNABLE]
-    form = RunJobForm(request.POST or None, jobs=choices, initial={"as_of": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        job, as_of, now = form.cleaned_data["job"], form.cleaned_data["as_of"], form.cleaned_data["now"]
-        label = dict(Job.choices)[job]
-        try:
-            sent = start_job(job, as_of, trigger=f"web:{user.username}", now=now)
-        except ValidationError as exc:
-            form.add_error("as_of", "; ".join(exc.messages))
-        else:
-            values = {"job": label, "date": as_of}
-            if sent is None:
-                messages.success(request, _("%(job)s for %(date)s has run.") % values)
-            elif sent.queued:
-                messages.success(request, _("%(job)s for %(date)s was queued.") % values)
-            else:
-                messages.warning(
-                    request,
-                    _(
-                        "The job queue is unavailable: %(job)s for %(date)s is recorded and will be sent "
-                        "as soon as the queue is back."
-                    )
-                    % values,
-                )
-            return redirect("reports:jobs")
-    recent = list(JobRun.objects.order_by("-started_at", "-id")[:30])
-    for run in recent:
-        # Counts are a dict whose keys may shadow attribute names in templates ("items").
-        counts = run.counts if isinstance(run.counts, dict) else {}
-        run.count_pairs = sorted(counts.items())
-    context = {"latest": selectors.job_states(), "recent": recent, "form": form, "nav_active": "jobs"}
-    return render(request, "reports/jobs.html", context)
-
-
 # --- contributions to the home page and the case page -------------------------------------
 
 
@@ -423,8 +340,6 @@ def home_panels(request: HttpRequest) -> list[dict]:
         drafts = list(Bulletin.objects.filter(status=BulletinStatus.DRAFT).order_by("-period")[:5])
     if awaiting or drafts:
         panels.append({"template": "reports/panel_bulletins.html", "awaiting": awaiting, "drafts": drafts})
-    if user.has_role(Role.TRACKING_OFFICER, Role.ADMIN):
-        panels.append({"template": "reports/panel_jobs.html", "runs": selectors.job_states()})
     if permissions.is_court_wide(user):
         overview = selectors.court_overview(user, months=1)
         panels.insert(0, {"template": "reports/panel_court.html", "overview": overview, "division": None, "order": 0})

@@ -129,7 +129,7 @@ def celery_worker(
 
 @contextmanager
 def default_queue(name: str) -> Iterator[None]:
-    """Send the project's tasks (alerts.queueing.send_job) to queue `name` for the block: the
+    """Send the project's tasks (jobs.queueing.send_job) to queue `name` for the block: the
     router reads the default queue at each send."""
     from courtflow.celery import app
 

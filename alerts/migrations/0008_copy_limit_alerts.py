@@ -12,7 +12,7 @@ from django.db import migrations
 from django.db.models import CharField, Exists, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
 
-from cases.sql import insert_select
+from common.sql import insert_select
 
 TIME_LIMIT = "time_limit"
 SUFFIXES = ("raised", "escalated")

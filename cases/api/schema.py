@@ -53,7 +53,9 @@ def add_error_responses(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             for parameter in operation.get("parameters", []):
-                if not parameter.get("description") and parameter.get("name") in PATH_PARAMETERS:
+                # Path parameters say the same everywhere (not the model's "unique integer value …").
+                named = parameter.get("in") == "path" or not parameter.get("description")
+                if named and parameter.get("name") in PATH_PARAMETERS:
                     parameter["description"] = PATH_PARAMETERS[parameter["name"]]
             answers = dict(COMMON)
             if method in ("post", "put", "patch"):

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from cases import ageing, limits, services
+from cases import ageing, extensions, services
 from cases.case_numbers import CASE_TYPE_CHOICES, Category, Stage
-from cases.models import Case, CaseEvent, CaseStatus, ClosureMethod, Division, DivisionKind, EventKind, Procedure, User
+from cases.models import CaseEvent, CaseStatus, ClosureMethod, Division, DivisionKind, EventKind, Procedure, User
 from cases.roles import Role
+from common.api import FastIdentityUrlField, IsoDateField
 
-from .common import DivisionCodeField, FastIdentityUrlField, IsoDateField, UsernameField
+from .fields import DivisionCodeField, UsernameField
 
 # --- divisions and staff --------------------------------------------------------------------
 
@@ -125,6 +126,8 @@ LEVEL_HELP = (
 )
 
 
+# Serializes the cases of `cases.api.views.annotated_cases` (the docstring below is the schema's):
+# the age and the extensions' fields are columns of that query, none is computed per row here.
 class CaseSerializer(serializers.Serializer):
     """A case of the register, with its age computed as of `?as_of=` (default today)."""
 
@@ -190,66 +193,34 @@ class CaseSerializer(serializers.Serializer):
         read_only=True, help_text="Last change to the case, by anyone or any job; use with updated_since."
     )
     as_of = serializers.SerializerMethodField(help_text="The date the computed age fields refer to.")
-    is_open = serializers.SerializerMethodField(
-        help_text="Whether the case was open on as_of (filed by then and not yet closed; suspended counts)."
+    # The age on as_of: the columns of cases.ageing.age_annotations.
+    is_open = serializers.BooleanField(
+        source=ageing.AGE_COLUMNS["is_open"],
+        read_only=True,
+        help_text="Whether the case was open on as_of (filed by then and not yet closed; suspended counts).",
     )
-    age_days = serializers.SerializerMethodField(
-        help_text="Days from filing to as_of, or to the closing date if closed by then."
+    age_days = serializers.IntegerField(
+        source=ageing.AGE_COLUMNS["age_days"],
+        read_only=True,
+        help_text="Days from filing to as_of, or to the closing date if closed by then.",
     )
-    age_months = serializers.SerializerMethodField(
-        help_text="Whole calendar months from filing to as_of (or the closing date)."
+    age_months = serializers.IntegerField(
+        source=ageing.AGE_COLUMNS["age_months"],
+        read_only=True,
+        help_text="Whole calendar months from filing to as_of (or the closing date).",
     )
-    aging_level = serializers.SerializerMethodField(help_text=LEVEL_HELP)
+    aging_level = serializers.CharField(source=ageing.AGE_COLUMNS["level"], read_only=True, help_text=LEVEL_HELP)
     line_6m = serializers.DateField(
         read_only=True, help_text="The 6-month line: filing date + 6 months, clipped to the month's end."
     )
     line_15m = serializers.DateField(read_only=True, help_text="The 15-month line: filing date + 15 months.")
-    deadline = serializers.SerializerMethodField(
-        help_text="Statutory deadline (审限届满日) as of as_of, YYYY-MM-DD: filing + base limit + approved "
-        "extensions + excluded days, moved to the next working day; null when not open on as_of or no limit applies."
-    )
-    days_remaining = serializers.SerializerMethodField(
-        help_text="Days from as_of to the deadline (0 on the deadline), negative when overdue; null like deadline."
-    )
-    limit_status = serializers.SerializerMethodField(
-        help_text="within, warning (30 days or less left) or overdue (past the deadline); null like deadline."
-    )
-
-    def _age(self, case: Case) -> ageing.Ageing:
-        # One pure computation per case, memoised for the five fields that read it.
-        cache = self.context.setdefault("_ages", {})
-        if case.pk not in cache:
-            as_of = self.context["as_of"]
-            cache[case.pk] = ageing.age(case.filed_on, case.closed_on, as_of, case.court.warning_window_days)
-        return cache[case.pk]
 
     def get_as_of(self, case) -> str:
         return self.context["as_of"].isoformat()
 
-    def get_is_open(self, case) -> bool:
-        return self._age(case).is_open
-
-    def get_age_days(self, case) -> int:
-        return self._age(case).age_days
-
-    def get_age_months(self, case) -> int:
-        return self._age(case).age_months
-
-    def get_aging_level(self, case) -> str:
-        return self._age(case).level
-
-    def _limit(self, case: Case) -> tuple:
-        return limits.limit_fields(case, self.context["as_of"])
-
-    def get_deadline(self, case) -> str | None:
-        day = self._limit(case)[0]
-        return day.isoformat() if day else None
-
-    def get_days_remaining(self, case) -> int | None:
-        return self._limit(case)[1]
-
-    def get_limit_status(self, case) -> str | None:
-        return self._limit(case)[2]
+    def get_fields(self):
+        # Read-only fields of the apps above the register (the statutory clock), last.
+        return {**super().get_fields(), **extensions.api_fields()}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

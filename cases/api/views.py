@@ -5,7 +5,10 @@ Eager loading is declared on each viewset (`get_queryset`) and pinned by query-c
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +17,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cases import imports, limits, services
+from cases import ageing, extensions, imports, services
 from cases.models import Case, CaseEvent, Division, User
 from cases.permissions import (
     can_edit_case,
@@ -23,8 +26,8 @@ from cases.permissions import (
     division_change_refusals,
     visible_cases,
 )
+from common.api import CappedPageNumberPagination, StrictQueryParamsMixin, UpdatedAtCursorPagination, parse_as_of
 
-from .common import CappedPageNumberPagination, StrictQueryParamsMixin, UpdatedAtCursorPagination, parse_as_of
 from .filters import CaseFilter
 from .serializers import (
     BulkResultSerializer,
@@ -45,6 +48,18 @@ AS_OF = OpenApiParameter(
     description="Compute age_days, age_months, aging_level and is_open as of this date (YYYY-MM-DD); "
     "default today in Asia/Shanghai. The case's current division and handler are shown.",
 )
+
+
+def _cases():
+    return Case.objects.select_related("court", "division", "handler", "clerk")
+
+
+def annotated_cases(queryset, as_of: dt.date):
+    """Cases as CaseSerializer shows them on `as_of`: with their age (cases.ageing, each court's
+    warning window) and the extensions' columns (the clock: deadline, days remaining, status),
+    all in the one statement that reads the cases."""
+    queryset = queryset.annotate(**ageing.age_annotations(as_of, F("court__warning_window_days")))
+    return extensions.annotate(queryset, as_of)
 
 
 class OrganisationPermission(permissions.BasePermission):
@@ -197,9 +212,7 @@ class CaseViewSet(NoDeleteModelViewSet):
     }
 
     def get_queryset(self):
-        qs = Case.objects.select_related("court", "division", "handler", "clerk")
-        # deadline / days_remaining / limit_status on as_of, computed in the same statement.
-        return limits.annotate_clock(visible_cases(self.request.user, qs), parse_as_of(self.request))
+        return annotated_cases(visible_cases(self.request.user, _cases()), parse_as_of(self.request))
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -207,8 +220,9 @@ class CaseViewSet(NoDeleteModelViewSet):
         return context
 
     def _respond(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
-        # Re-read unrestricted: a transfer may just have moved the case out of the writer's view.
-        case = Case.objects.select_related("court", "division", "handler", "clerk").get(pk=case.pk)
+        # Re-read with the list's columns, but unrestricted: a transfer may just have moved the
+        # case out of the writer's view.
+        case = annotated_cases(_cases(), parse_as_of(self.request)).get(pk=case.pk)
         return Response(self.get_serializer(case).data, status=code)
 
     def create(self, request, *args, **kwargs):
@@ -308,3 +322,10 @@ class CaseViewSet(NoDeleteModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+def register(router) -> None:
+    """Add the register's viewsets to the /api/v1/ router."""
+    router.register("divisions", DivisionViewSet, basename="division")
+    router.register("staff", StaffViewSet, basename="staff")
+    router.register("cases", CaseViewSet, basename="case")

@@ -36,10 +36,11 @@ RULES = [
 def seed_rules(apps, schema_editor):
     LimitRule = apps.get_model("cases", "LimitRule")
     ExtensionStep = apps.get_model("cases", "ExtensionStep")
-    if LimitRule.objects.exists():
+    db = schema_editor.connection.alias  # the database being migrated, not always the default
+    if LimitRule.objects.using(db).exists():
         return
     for name, category, stage, procedure, variant, base, unit, lead, steps in RULES:
-        rule = LimitRule.objects.create(
+        rule = LimitRule.objects.using(db).create(
             name=name,
             category=category,
             stage=stage,
@@ -50,15 +51,17 @@ def seed_rules(apps, schema_editor):
             request_lead_days=lead,
         )
         for order, (approver, maximum, step_unit) in enumerate(steps, start=1):
-            ExtensionStep.objects.create(rule=rule, order=order, approver=approver, max_length=maximum, unit=step_unit)
+            ExtensionStep.objects.using(db).create(
+                rule=rule, order=order, approver=approver, max_length=maximum, unit=step_unit
+            )
 
 
 def fill_calendar(apps, schema_editor):
-    from cases.calendar import default_years, source_days
+    from limits.calendar import default_years, source_days
 
     WorkingDay = apps.get_model("cases", "WorkingDay")
     first, last = default_years()
-    WorkingDay.objects.bulk_create(
+    WorkingDay.objects.using(schema_editor.connection.alias).bulk_create(
         [
             WorkingDay(day=day, is_working=working, source=source, name=name)
             for day, working, source, name in source_days(first, last)

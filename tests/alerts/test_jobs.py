@@ -1,5 +1,5 @@
-"""Running the jobs: failures roll back and are reported, concurrent runs add nothing twice, the
-lock, the 10:00 check, the commands and the beat schedule."""
+"""Running alerts' jobs: failures roll back and are reported, concurrent runs add nothing twice,
+the 10:00 check and the commands. The machinery itself (lock, schedules, registry) is tests/jobs."""
 
 import datetime as dt
 import io
@@ -14,24 +14,20 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django_celery_beat.models import PeriodicTask
 
-from alerts import locks
 from alerts.jobs import check_daily_run, run_dispatch_weekly, run_track_daily
 from alerts.models import (
     Alert,
     DispatchItem,
     DispatchList,
-    JobOutcome,
-    JobRun,
     Notification,
     NotificationKind,
     UrgingNotice,
 )
-from alerts.schedules import install_schedules
 from alerts.tracking import track_daily
 from cases.ageing import level_on
 from cases.models import Case
+from jobs.models import JobOutcome, JobRun
 from tests.alerts.conftest import at, track
 
 D = dt.date
@@ -210,43 +206,6 @@ def test_two_concurrent_weekly_runs_build_one_list(tx_org):
     assert len(items) == len(set(items)) > 0
 
 
-def test_the_lock_admits_one_holder(transactional_db):
-    holding, release = threading.Event(), threading.Event()
-
-    def holder():
-        try:
-            with locks.job_lock("track_daily") as acquired:
-                assert acquired
-                holding.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    assert holding.wait(10)
-    with locks.job_lock("track_daily") as acquired:
-        assert not acquired
-    with locks.job_lock("dispatch_weekly") as acquired:
-        assert acquired  # one lock per job
-    release.set()
-    thread.join()
-    with locks.job_lock("track_daily") as acquired:
-        assert acquired
-
-
-def test_the_lease_lock_used_on_sqlite(db):
-    assert locks._lease_acquire("job", "first", wait=False, timeout=0)
-    assert not locks._lease_acquire("job", "second", wait=False, timeout=0)
-    locks._lease_release("job", "second")  # not the holder: nothing happens
-    assert not locks._lease_acquire("job", "second", wait=False, timeout=0)
-    locks._lease_release("job", "first")
-    assert locks._lease_acquire("job", "second", wait=False, timeout=0)
-    # A holder killed without releasing blocks the job only until its lease runs out.
-    with at(D(2030, 1, 1)):
-        assert locks._lease_acquire("job", "third", wait=False, timeout=0)
-
-
 def test_no_daily_run_by_ten_tells_the_officer_once(org):
     with at(D(2024, 9, 16), 10):
         assert check_daily_run(D(2024, 9, 16)) == {"daily_run_found": False}
@@ -285,49 +244,3 @@ def test_command_refuses_bad_dates(org, args, message):
 
     with at(D(2024, 9, 25)), translation.override("en"), pytest.raises(CommandError, match=message):
         call_command("dispatch_weekly", *args)
-
-
-def test_install_schedules_is_idempotent_and_keeps_admin_edits(db, settings):
-    first = install_schedules()
-    n = len(settings.COURTFLOW_SCHEDULES)
-    assert first["created"] == n == 9
-    assert install_schedules() == {"created": 0, "updated": 0, "unchanged": n, "kept_as_edited": 0, "disabled": 0}
-    daily = PeriodicTask.objects.get(name="track-daily")
-    assert (daily.crontab.minute, daily.crontab.hour, str(daily.crontab.timezone)) == ("0", "7", "Asia/Shanghai")
-    weekly = PeriodicTask.objects.get(name="dispatch-weekly").crontab
-    # Daily: the tasks themselves wait for the first working day of the week / month.
-    assert (weekly.hour, weekly.day_of_week) == ("8", "*")
-    monthly = PeriodicTask.objects.get(name="build-bulletin")
-    assert (monthly.task, monthly.crontab.day_of_month, monthly.crontab.hour) == (
-        "reports.tasks.build_bulletin_task",
-        "*",
-        "8",
-    )
-
-    # An administrator moves the weekly dispatch; a changed default moves the daily run.
-    from alerts.schedules import _crontab
-
-    edited = PeriodicTask.objects.get(name="dispatch-weekly")
-    edited.crontab = _crontab("30 9 * * 1")
-    edited.save()
-    schedules = {name: dict(entry) for name, entry in settings.COURTFLOW_SCHEDULES.items()}
-    schedules["track-daily"]["cron"] = "0 6 * * *"
-    schedules["check-daily-run"]["cron"] = None
-    counts = install_schedules(schedules)
-    assert (counts["updated"], counts["kept_as_edited"], counts["disabled"]) == (1, 1, 1)
-    assert PeriodicTask.objects.get(name="track-daily").crontab.hour == "6"
-    assert PeriodicTask.objects.get(name="dispatch-weekly").crontab.hour == "9"
-    assert not PeriodicTask.objects.get(name="check-daily-run").enabled
-
-
-def test_every_beat_entry_names_a_registered_task(db):
-    from courtflow.celery import app
-
-    call_command("install_schedules", stdout=io.StringIO())
-    app.loader.import_default_modules()
-    names = list(PeriodicTask.objects.values_list("task", flat=True))
-    assert len(names) == 9 and "reports.tasks.snapshot_figures_task" in names
-    assert "reports.tasks.return_stalled_publications_task" in names
-    assert "cases.tasks.delete_stale_uploads_task" in names
-    missing = [name for name in names if name not in app.tasks]
-    assert missing == []

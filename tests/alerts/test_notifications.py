@@ -102,7 +102,7 @@ def test_two_delivery_workers_send_each_digest_once(tx_org):
 def test_time_limit_alerts_reach_the_same_digest(org):
     """A case over 6 months and over its statutory limit on the same day: one email for the
     handler, naming both."""
-    from cases import limits_services
+    from limits import services as limits_services
 
     case = org.case(D(2024, 3, 15))
     limits_services.recompute_clock(case, today=D(2026, 11, 27))  # deadline 18 Sep 2024

@@ -1,14 +1,14 @@
-"""The weekly dispatch and the monthly bulletin move off non-working days: the beat fires both
-tasks daily and each builds on the first working day of its week / month, for its own dates."""
+"""The weekly dispatch moves off non-working days: the beat fires its task daily and it builds on the
+first working day of its week, as of its Monday (the bulletin's days: tests/reports/test_schedule_days.py)."""
 
 import datetime as dt
 
 import pytest
 
-from alerts.models import Job, JobOutcome, JobRun
-from alerts.schedule_days import bulletin_day, weekly_dispatch_day
+from alerts.models import Job
+from alerts.schedule_days import weekly_dispatch_day
 from alerts.tasks import dispatch_weekly_task
-from reports.tasks import build_bulletin_task
+from jobs.models import JobOutcome, JobRun
 from tests.alerts.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +26,6 @@ D = dt.date
 )
 def test_weekly_dispatch_day(monday, day):
     assert weekly_dispatch_day(monday) == day
-
-
-def test_bulletin_day_follows_holidays_and_make_up_working_days():
-    assert bulletin_day(D(2026, 1, 20)) == D(2026, 1, 4)  # New Year 1–3 Jan; Sunday 4 Jan is a make-up day
-    assert bulletin_day(D(2025, 3, 10)) == D(2025, 3, 3)  # 1 March 2025 is a Saturday
-    assert bulletin_day(D(2025, 10, 31)) == D(2025, 10, 9)  # National Day
-    assert bulletin_day(D(2025, 12, 1)) == D(2025, 12, 1)
 
 
 def dispatch_runs():
@@ -75,15 +68,3 @@ def test_a_missed_dispatch_day_is_built_the_next_morning(org):
 def test_an_explicit_date_runs_at_once(org):
     with at(D(2025, 10, 6), 8):
         assert dispatch_weekly_task.run(as_of="2025-10-06") == "success"
-
-
-def test_bulletin_waits_for_the_first_working_day_after_new_year(org):
-    for day in (D(2026, 1, 1), D(2026, 1, 2), D(2026, 1, 3)):
-        with at(day, 8):
-            assert build_bulletin_task.run() == []
-    assert not JobRun.objects.filter(job=Job.BUILD_BULLETIN).exists()
-    with at(D(2026, 1, 4), 8):  # a Sunday, but a make-up working day
-        assert build_bulletin_task.run() == ["2025-12-31: success"]
-    with at(D(2026, 1, 5), 8):
-        assert build_bulletin_task.run() == []
-    assert JobRun.objects.filter(job=Job.BUILD_BULLETIN).count() == 1

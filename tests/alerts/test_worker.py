@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from celery import Celery
 
-from alerts.models import Alert, DispatchList, Job, JobOutcome, JobRun
+from alerts.models import Alert, DispatchList, Job
+from jobs.models import JobOutcome, JobRun
 from tests.celery_helpers import celery_worker, wait_for
 
 BROKER = "redis://127.0.0.1:6379/1"

@@ -75,8 +75,8 @@ def rows_behind_every_list(org, case) -> None:
     from django.utils import timezone
 
     from alerts.models import Alert, ClearancePlan, DispatchList
-    from cases import limits_services
     from cases.models import CaseEvent
+    from limits import services as limits_services
 
     Alert.objects.create(case=case, level="over_15m", line_date=case.line_15m, raised_on=dt.date(2026, 6, 11))
     ClearancePlan.objects.create(

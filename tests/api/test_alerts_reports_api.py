@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from alerts.models import Alert, ClearancePlan, DispatchItem, DispatchList
 from reports import services as report_services
+from reports.periods import Period
 from reports.tasks import publish_bulletin_task
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_dispatch_list_query_count_does_not_grow_with_items(api, make_case, org,
 @pytest.fixture
 def bulletin(old_case, make_case, org):
     make_case(filed_on=dt.date(2026, 1, 20))  # over 6 months at the end of October 2026
-    return report_services.build_bulletin("2026-10", court=org["court"]).bulletin
+    return report_services.build_bulletin(Period(2026, 10), court=org["court"]).bulletin
 
 
 def test_bulletin_list_detail_items_and_exports(api, bulletin, old_case, today):
@@ -219,7 +220,7 @@ def test_a_failed_publication_is_a_draft_again_with_its_error(api, bulletin, org
 def test_publishing_with_the_broker_away_answers_202_and_waits(
     api, bulletin, org, broker_away, django_capture_on_commit_callbacks
 ):
-    from alerts.models import JobRun
+    from jobs.models import JobRun
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api("tracking_officer").post(f"/api/v1/bulletins/{bulletin.id}/publish/")

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import ageing
 from cases.models import Case, CaseEvent
+from limits import services as limits_services
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +196,7 @@ def test_page_size_and_capped_count(api, make_case, today):
 
 
 def test_count_is_capped_on_huge_lists(api, make_case, today, monkeypatch):
-    from cases.api.common import CappedPageNumberPagination
+    from common.api import CappedPageNumberPagination
 
     monkeypatch.setattr(CappedPageNumberPagination, "count_cap", 5)
     for _ in range(8):
@@ -276,6 +277,42 @@ def test_actions_record_events(api, make_case, org, today):
     kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True))
     assert kinds == ["suspended", "resumed", "transferred", "closed", "reopened"]
     assert CaseEvent.objects.get(case=case, kind="suspended").effective_on == dt.date(2026, 11, 20)
+
+
+def test_a_write_answers_the_case_as_a_read_of_it_does(api, make_case, org, today):
+    """The answer to a write is the case re-read with the columns of a read (its age and clock as
+    of ?as_of=), also when the write moved it out of the writer's view."""
+    case = make_case(filed_on=dt.date(2025, 9, 30))
+    limits_services.initialise_clocks(Case.objects.filter(pk=case.pk), today)
+    clerk = api("clerk")
+    url = f"/api/v1/cases/{case.id}/"
+    suspended = clerk.post(url + "suspend/", {"on": "2026-11-20"}, format="json").json()
+    assert suspended == clerk.get(url).json()
+    assert suspended["deadline"] is not None  # a running period: the deadline grows day by day
+    patched = clerk.patch(url + "?as_of=2026-03-31", {"cause": "买卖合同纠纷"}, format="json").json()
+    assert patched == clerk.get(url, {"as_of": "2026-03-31"}).json()
+    assert patched["as_of"] == "2026-03-31"
+    assert patched["aging_level"] == ageing.age(case.filed_on, None, dt.date(2026, 3, 31)).level == "over_6m"
+    moved = clerk.post(url + "transfer/", {"division": "civil-2", "handler": "judge2"}, format="json")
+    assert moved.status_code == 200
+    assert clerk.get(url).status_code == 404
+    assert moved.json() == api("integration").get(url).json()
+
+
+def test_as_of_is_resolved_once_per_request(api, make_case, today, monkeypatch):
+    """The queryset, the ageing filter and the serializer read one as_of, parsed once."""
+    from common import api as common_api
+
+    make_case(filed_on=dt.date(2025, 7, 1))
+    parsed = []
+    parse = common_api.parse_iso_date
+    monkeypatch.setattr(common_api, "parse_iso_date", lambda raw, field: parsed.append(raw) or parse(raw, field))
+    client = api("clerk")
+    for url in ("/api/v1/cases/", "/api/v1/cases/export/"):
+        parsed.clear()
+        response = client.get(url, {"as_of": "2026-02-15", "aging_level": "over_6m"})
+        assert response.status_code == 200 and len(response.json()["results"]) == 1
+        assert parsed == ["2026-02-15"]
 
 
 def test_update_status_through_put_and_patch_records_the_same_events(api, make_case, today):

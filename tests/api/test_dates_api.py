@@ -8,8 +8,10 @@ import itertools
 
 import pytest
 
-from cases import limits_services, services
-from cases.models import Case, CaseEvent, ExcludedPeriod, Extension
+from cases import services
+from cases.models import Case, CaseEvent
+from limits import services as limits_services
+from limits.models import ExcludedPeriod, Extension
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -14,6 +14,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from cases.models import Case
 from reports import services as report_services
+from reports.periods import Period
 from tests.api.conftest import rows_behind_every_list
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def listing(org, make_case, today):
     """One row behind every list of the API, so that each list and nested list has a page 1."""
     case = make_case(filed_on=dt.date(2025, 3, 10))
     rows_behind_every_list(org, case)
-    bulletin = report_services.build_bulletin("2026-10", court=org["court"]).bulletin
+    bulletin = report_services.build_bulletin(Period(2026, 10), court=org["court"]).bulletin
     return {"case": case, "bulletin": bulletin}
 
 

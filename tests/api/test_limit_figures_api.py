@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import services
 from reports import services as report_services
+from reports.periods import Period
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
 from tests.reports.limit_docket import END, EXPECTED, START, build_limit_docket
@@ -117,7 +118,7 @@ def test_queries_do_not_grow_with_rows(api, org, docket):
 
 
 def test_bulletin_figures_carry_the_time_limit_fields(api, org, docket):
-    bulletin = report_services.build_bulletin("2024-09", court=org["court"]).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=org["court"]).bulletin
     figures = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.pk}/").json()["figures"]
     court = next(f for f in figures if f["scope"] == "court")
     assert {
@@ -146,7 +147,7 @@ def test_the_endpoint_is_in_the_schema(client, db):
 
 
 def test_bulletin_figures_csv_download(api, org, docket, client):
-    bulletin = report_services.build_bulletin("2024-09", court=org["court"]).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=org["court"]).bulletin
     response = api("tracking_officer").get(f"/api/v1/bulletins/{bulletin.pk}/figures-csv/")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))

@@ -10,8 +10,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases import limits_services, services
-from cases.models import Case, ExcludedPeriod, Extension
+from cases import services
+from cases.models import Case
+from limits import services as limits_services
+from limits.models import ExcludedPeriod, Extension
 from tests.api.roles import EDITS_CIVIL_1_CASE, ROLES, SEES_CIVIL_1
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,11 @@
-"""The ageing rule: boundaries, and the function and the queryset agreeing on both databases."""
+"""The ageing rule: boundaries, and the function and the queryset (levels, bands and every field of
+`age()` as annotations) agreeing on both databases."""
 
 import datetime as dt
 import random
 
 import pytest
+from django.db.models import F
 
 from cases import ageing
 from cases.ageing import Level
@@ -107,7 +109,7 @@ def _as_of_dates(filed_dates: list[dt.date], rng: random.Random) -> list[dt.date
     for f in filed_dates[:60]:
         for m in (6, 15):
             line = ageing.line_date(f, m)
-            for delta in (-31, -30, -29, -1, 0, 1):
+            for delta in (-31, -30, -29, -11, -10, -9, -1, 0, 1):
                 days.add(line + dt.timedelta(days=delta))
     days |= {D(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2400)) for _ in range(40)}
     return sorted(days)
@@ -116,18 +118,24 @@ def _as_of_dates(filed_dates: list[dt.date], rng: random.Random) -> list[dt.date
 def _check_agreement(using: str) -> int:
     rng = random.Random(20241)
     court = Court.objects.using(using).create(name="测试法院", code="黔0281")
-    division = Division.objects.using(using).create(court=court, code="civil-1", name="民一庭", kind="civil")
+    # A second court warns 10 days ahead: age_annotations reads each case's court's window.
+    near = Court.objects.using(using).create(name="邻近法院", code="黔0282", warning_window_days=10)
+    divisions = {
+        c.pk: Division.objects.using(using).create(court=c, code=f"civil-{c.code}", name="民一庭", kind="civil")
+        for c in (court, near)
+    }
     filed = _edge_dates(rng, 2500)
     cases = []
     for i, f in enumerate(filed):
         closed = None if rng.random() < 0.6 else f + dt.timedelta(days=rng.randint(0, 800))
+        case_court = near if i % 3 == 0 else court
         cases.append(
             Case(
-                court=court,
-                division=division,
-                case_number=f"（{f.year}）黔0281民初{i + 1}号",
+                court=case_court,
+                division=divisions[case_court.pk],
+                case_number=f"（{f.year}）{case_court.code}民初{i + 1}号",
                 year=f.year,
-                court_code="黔0281",
+                court_code=case_court.code,
                 case_type="民初",
                 seq=i + 1,
                 category="civil",
@@ -142,13 +150,22 @@ def _check_agreement(using: str) -> int:
     Case.objects.using(using).bulk_create(cases)
     by_id = {c.case_number: c for c in cases}
     checked = 0
+    columns = list(ageing.AGE_COLUMNS.values())
     for as_of in _as_of_dates(filed, rng)[::6]:
         rows = (
-            Case.objects.using(using).annotate(level=ageing.level_expression(as_of)).values_list("case_number", "level")
+            Case.objects.using(using)
+            .annotate(
+                level=ageing.level_expression(as_of),
+                **ageing.age_annotations(as_of, F("court__warning_window_days")),
+            )
+            .values_list("case_number", "level", *columns)
         )
-        for number, level in rows:
+        for number, level, *annotated in rows:
             c = by_id[number]
             assert level == ageing.age(c.filed_on, c.closed_on, as_of).level, (number, as_of)
+            # Every field of age(), on the case's own court's warning window.
+            a = ageing.age(c.filed_on, c.closed_on, as_of, c.court.warning_window_days)
+            assert annotated == [a.is_open, a.age_days, a.age_months, a.level], (number, as_of)
             checked += 1
         for low, high in [(0, 3), (6, 12), (15, 18), (18, None)]:
             in_band = set(

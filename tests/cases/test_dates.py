@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from alerts.services import file_plan
-from cases import dates, limits_services, services
-from cases.forms import IsoDateField
+from cases import dates, services
 from cases.models import Case, CaseStatus
+from common.forms import IsoDateField
+from limits import services as limits_services
 from tests.factories import DivisionFactory, UserFactory
 
 D = dt.date

@@ -73,7 +73,9 @@ def test_command_deletes_and_says_how_many(media, clerk):
 
 
 def test_the_cleanup_is_on_the_beat_schedule(settings):
-    entry = settings.COURTFLOW_SCHEDULES["delete-stale-uploads"]
+    from jobs.schedules import default_schedules
+
+    entry = default_schedules()["delete-stale-uploads"]
     assert entry["task"] == delete_stale_uploads_task.name == "cases.tasks.delete_stale_uploads_task"
     assert entry["cron"] == "30 3 * * *" and entry["expires"] < 24 * 3600
     assert settings.IMPORT_UPLOAD_MAX_AGE_HOURS == 24

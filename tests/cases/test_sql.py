@@ -1,4 +1,4 @@
-"""The bulk writers in cases.sql, on PostgreSQL and on SQLite (the embedded default): what they
+"""The bulk writers in common.sql, on PostgreSQL and on SQLite (the embedded default): what they
 write is what the ORM would have written."""
 
 import datetime as dt
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cases import ageing
 from cases.models import Case, CaseEvent, Court, Division, EventKind
-from cases.sql import insert_rows, update_rows
+from common.sql import insert_rows, update_rows
 
 D = dt.date
 

@@ -28,7 +28,7 @@ TABLES = [
     "alerts_alert",
     "alerts_clearanceplan",
     "alerts_notification",
-    "alerts_jobrun",
+    "jobs_jobrun",
     "reports_bulletin",
     "reports_bulletinitem",
     "reports_bulletinfigure",

@@ -51,7 +51,7 @@ def test_queueing_a_job_while_redis_is_down_is_not_a_server_error(instance, web_
     # The page itself still answers, and says the job waits for the queue.
     page = officer.get(server.base + "/reports/jobs/", timeout=30)
     assert page.status_code == 200
-    waiting = instance.count("alerts_jobrun", "job = 'track_daily' AND outcome = 'waiting'")
+    waiting = instance.count("jobs_jobrun", "job = 'track_daily' AND outcome = 'waiting'")
     assert waiting == 1
 
 
@@ -66,7 +66,7 @@ def test_after_redis_returns_the_worker_runs_the_work_once(instance, celery_proc
     send_task(instance, "alerts.tasks.track_daily_task", as_of=today)
     assert wait_until(
         lambda: (
-            instance.count("alerts_jobrun", f"job = 'track_daily' AND as_of = '{today}' AND outcome <> 'running'") == 2
+            instance.count("jobs_jobrun", f"job = 'track_daily' AND as_of = '{today}' AND outcome <> 'running'") == 2
         ),
         timeout=90,
     ), worker.output[-3000:]
@@ -74,7 +74,7 @@ def test_after_redis_returns_the_worker_runs_the_work_once(instance, celery_proc
     notifications = instance.count("alerts_notification")
     assert alerts > 0
     runs = instance.sql(
-        "SELECT outcome, counts->>'raised' FROM alerts_jobrun "
+        "SELECT outcome, counts->>'raised' FROM jobs_jobrun "
         f"WHERE job = 'track_daily' AND as_of = '{today}' ORDER BY id"
     ).splitlines()
     assert runs[0].startswith("success|") and int(runs[0].split("|")[1]) > 0, runs
@@ -82,4 +82,4 @@ def test_after_redis_returns_the_worker_runs_the_work_once(instance, celery_proc
     assert runs[1] in ("skipped|", "success|0"), runs
     assert instance.count("alerts_alert") == alerts
     assert instance.count("alerts_notification") == notifications
-    assert instance.count("alerts_jobrun", "outcome = 'failed'") == 0
+    assert instance.count("jobs_jobrun", "outcome = 'failed'") == 0

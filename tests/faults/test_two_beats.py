@@ -34,15 +34,13 @@ def test_two_beats_still_one_run_per_job_and_date(instance, celery_processes):
     for beat in beats:
         beat.stop()
     assert wait_until(
-        lambda: (
-            instance.count("alerts_jobrun", "outcome <> 'running' AND job IN ('track_daily', 'build_bulletin')") == 4
-        ),
+        lambda: instance.count("jobs_jobrun", "outcome <> 'running' AND job IN ('track_daily', 'build_bulletin')") == 4,
         timeout=90,
     )
 
     # Daily tracking: one run did the work; the other skipped on the lock or found nothing to do.
     runs = instance.sql(
-        f"SELECT outcome, counts->>'raised' FROM alerts_jobrun WHERE job = 'track_daily' AND as_of = '{today}' "
+        f"SELECT outcome, counts->>'raised' FROM jobs_jobrun WHERE job = 'track_daily' AND as_of = '{today}' "
         "ORDER BY (counts->>'raised')::int DESC NULLS LAST"
     ).splitlines()
     assert runs[0].split("|")[0] == "success" and int(runs[0].split("|")[1]) > 0, runs
@@ -72,5 +70,5 @@ def test_two_beats_still_one_run_per_job_and_date(instance, celery_processes):
         )
         == "0"
     )
-    bulletin_runs = instance.sql("SELECT outcome FROM alerts_jobrun WHERE job = 'build_bulletin'").splitlines()
+    bulletin_runs = instance.sql("SELECT outcome FROM jobs_jobrun WHERE job = 'build_bulletin'").splitlines()
     assert sorted(bulletin_runs) in (["skipped", "success"], ["success", "success"]), bulletin_runs

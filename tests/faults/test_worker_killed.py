@@ -57,24 +57,24 @@ def test_worker_killed_during_daily_tracking(instance, celery_processes):
     )
     assert instance.count("alerts_alert") == 0
     assert instance.count("alerts_notification") == 0
-    assert instance.sql("SELECT outcome FROM alerts_jobrun WHERE job = 'track_daily'") == "running"
+    assert instance.sql("SELECT outcome FROM jobs_jobrun WHERE job = 'track_daily'") == "running"
 
     rerun = celery_processes("worker", instance.env, "rerun")
     rerun.wait_ready()
     send_task(instance, "alerts.tasks.track_daily_task", as_of=today)
     assert wait_until(
-        lambda: instance.count("alerts_jobrun", "job = 'track_daily' AND outcome = 'success'") == 1, timeout=90
+        lambda: instance.count("jobs_jobrun", "job = 'track_daily' AND outcome = 'success'") == 1, timeout=90
     ), rerun.output[-3000:]
     counts = instance.sql(
-        "SELECT counts->>'raised', counts->>'notifications' FROM alerts_jobrun "
+        "SELECT counts->>'raised', counts->>'notifications' FROM jobs_jobrun "
         "WHERE job = 'track_daily' AND outcome = 'success'"
     ).split("|")
     assert int(counts[0]) > 0 and int(counts[1]) > 0
     assert instance.count("alerts_alert") >= int(counts[0])
     assert instance.count("alerts_notification") >= int(counts[1])
     # The killed run is closed as abandoned, not left "running" forever.
-    assert instance.count("alerts_jobrun", "outcome = 'running'") == 0
-    assert instance.count("alerts_jobrun", "job = 'track_daily' AND outcome = 'failed'") == 1
+    assert instance.count("jobs_jobrun", "outcome = 'running'") == 0
+    assert instance.count("jobs_jobrun", "job = 'track_daily' AND outcome = 'failed'") == 1
 
 
 def test_worker_killed_during_the_monthly_bulletin(instance, celery_processes):
@@ -98,7 +98,7 @@ def test_worker_killed_during_the_monthly_bulletin(instance, celery_processes):
     rerun.wait_ready()
     send_task(instance, "reports.tasks.build_bulletin_task")
     assert wait_until(
-        lambda: instance.count("alerts_jobrun", "job = 'build_bulletin' AND outcome = 'success'") >= 1, timeout=90
+        lambda: instance.count("jobs_jobrun", "job = 'build_bulletin' AND outcome = 'success'") >= 1, timeout=90
     ), rerun.output[-3000:]
     assert instance.count("reports_bulletin", f"period = '{last_month}'") == 1
     bulletin = instance.sql(f"SELECT id FROM reports_bulletin WHERE period = '{last_month}'")
@@ -106,4 +106,4 @@ def test_worker_killed_during_the_monthly_bulletin(instance, celery_processes):
     assert instance.count("reports_bulletinitem", f"bulletin_id = {bulletin}") > 0
     assert instance.count("reports_bulletinitem", f"bulletin_id = {bulletin}") <= expected
     assert instance.count("reports_bulletinfigure", f"bulletin_id = {bulletin}") > 0
-    assert instance.count("alerts_jobrun", "outcome = 'running'") == 0
+    assert instance.count("jobs_jobrun", "outcome = 'running'") == 0

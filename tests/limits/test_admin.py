@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from cases.models import Case, ExcludedPeriod, WorkingDay, WorkingDayOverride
+from cases.models import Case
+from limits.models import ExcludedPeriod, WorkingDay, WorkingDayOverride
 from tests.factories import UserFactory
 
 D = dt.date
@@ -23,8 +24,8 @@ def admin_client(client, court):
     ["limitrule", "excludedperiod", "extension", "workingday", "workingdayoverride", "hiddenoverrunflag"],
 )
 def test_changelists_open(admin_client, model):
-    assert admin_client.get(f"/admin/cases/{model}/").status_code == 200
-    assert admin_client.get(f"/admin/cases/{model}/add/").status_code in (200, 403)
+    assert admin_client.get(f"/admin/limits/{model}/").status_code == 200
+    assert admin_client.get(f"/admin/limits/{model}/add/").status_code in (200, 403)
 
 
 def test_time_limit_alerts_are_in_the_alerts_admin(admin_client, register):
@@ -39,16 +40,16 @@ def test_time_limit_alerts_are_in_the_alerts_admin(admin_client, register):
 
 
 def test_rule_change_page_opens(admin_client):
-    from cases.models import LimitRule
+    from limits.models import LimitRule
 
     rule = LimitRule.objects.get(name="民事一审普通程序")
-    assert admin_client.get(f"/admin/cases/limitrule/{rule.pk}/change/").status_code == 200
+    assert admin_client.get(f"/admin/limits/limitrule/{rule.pk}/change/").status_code == 200
 
 
 def test_period_added_in_the_admin_moves_the_deadline(admin_client, register):
     case = register("民初", D(2024, 3, 15))
     response = admin_client.post(
-        "/admin/cases/excludedperiod/add/",
+        "/admin/limits/excludedperiod/add/",
         {
             "case": case.pk,
             "reason_code": "appraisal",
@@ -71,7 +72,7 @@ def test_a_period_the_service_refuses_is_a_form_error_in_the_admin(admin_client,
     case = register("民初", D(2024, 3, 15))
     deadline = Case.objects.get(pk=case.pk).deadline
     response = admin_client.post(
-        "/admin/cases/excludedperiod/add/",
+        "/admin/limits/excludedperiod/add/",
         {"case": case.pk, "reason_code": "appraisal", "start": start, "end": end, "reason": "鉴定"},
     )
     assert response.status_code == 200  # the form again, not a server error
@@ -83,11 +84,11 @@ def test_a_period_the_service_refuses_is_a_form_error_in_the_admin(admin_client,
 def test_a_period_changed_in_the_admin_is_checked_by_the_service(admin_client, register):
     case = register("民初", D(2024, 3, 15))
     admin_client.post(
-        "/admin/cases/excludedperiod/add/",
+        "/admin/limits/excludedperiod/add/",
         {"case": case.pk, "reason_code": "appraisal", "start": "2024-04-01", "end": "2024-04-10", "reason": "鉴定"},
     )
     period = ExcludedPeriod.objects.get()
-    url = f"/admin/cases/excludedperiod/{period.pk}/change/"
+    url = f"/admin/limits/excludedperiod/{period.pk}/change/"
     data = {"case": case.pk, "reason_code": "appraisal", "start": "2024-04-01", "reason": "鉴定", "document_ref": ""}
     assert admin_client.post(url, {**data, "end": "9999-12-31"}).status_code == 200
     assert ExcludedPeriod.objects.get().end == D(2024, 4, 10)
@@ -99,7 +100,7 @@ def test_a_period_changed_in_the_admin_is_checked_by_the_service(admin_client, r
 def test_calendar_override_in_the_admin(admin_client, register):
     case = register("民初", D(2024, 3, 20))
     response = admin_client.post(
-        "/admin/cases/workingdayoverride/add/", {"day": "2024-09-20", "is_working": "", "note": "x"}
+        "/admin/limits/workingdayoverride/add/", {"day": "2024-09-20", "is_working": "", "note": "x"}
     )
     assert response.status_code == 302
     assert WorkingDayOverride.objects.get().day == D(2024, 9, 20)

@@ -8,8 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from cases import limits, limits_services, services
-from cases.models import Case, ExcludedPeriod, Extension
+from cases import services
+from cases.models import Case
+from limits import rule as limits
+from limits import services as limits_services
+from limits.models import ExcludedPeriod, Extension
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -274,7 +277,7 @@ def test_calendar_override_moves_deadlines(register, tracker):
 
 
 def test_years_unknown_to_the_source_are_weekends_only_and_provisional():
-    from cases import calendar
+    from limits import calendar
 
     first, last = calendar.official_years()
     later = D(last + 1, 2, 6)
@@ -288,7 +291,7 @@ def test_years_unknown_to_the_source_are_weekends_only_and_provisional():
 def test_load_working_days_is_idempotent_and_keeps_overrides(tracker):
     from django.core.management import call_command
 
-    from cases.models import WorkingDay
+    from limits.models import WorkingDay
 
     limits_services.set_calendar_override(tracker, D(2024, 2, 19), False, "x")
     call_command("load_working_days", "--from", "2024", "--to", "2024", stdout=io.StringIO())
@@ -333,7 +336,7 @@ def test_initialise_clocks_for_bulk_loaded_cases(division, handler):
 
 
 def test_recompute_all_clocks_after_a_rule_edit(register, clerk):
-    from cases.models import LimitRule
+    from limits.models import LimitRule
 
     plain = register("民初", D(2024, 3, 15))
     ledger = register("民初", D(2024, 3, 15))
@@ -345,7 +348,7 @@ def test_recompute_all_clocks_after_a_rule_edit(register, clerk):
 
 
 def test_recompute_clocks_of_a_queryset_chunk_by_chunk(register, clerk):
-    from cases.models import LimitRule
+    from limits.models import LimitRule
 
     cases = [register("民初", D(2024, 3, 15)) for _ in range(3)]
     for case in cases:

@@ -5,9 +5,11 @@ import random
 
 import pytest
 
-from cases import limits, limits_services
-from cases.calendar import working_calendar
-from cases.models import Case, ExcludedPeriod, Extension, LimitRule
+from cases.models import Case
+from limits import rule as limits
+from limits import services as limits_services
+from limits.calendar import working_calendar
+from limits.models import ExcludedPeriod, Extension, LimitRule
 from tests.factories import CaseFactory
 
 D = dt.date

@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from django.test import override_settings
 
-from cases import limits, limits_services, services
-from cases.models import ExcludedPeriod, HiddenOverrunFlag
+from cases import services
+from limits import selectors as limit_selectors
+from limits import services as limits_services
+from limits.models import ExcludedPeriod, HiddenOverrunFlag
 from tests.factories import DivisionFactory, UserFactory
 
 D = dt.date
@@ -95,15 +97,15 @@ def test_daily_check_raises_once_refreshes_and_clears(register, clerk):
     assert limits_services.check_hidden_overruns(D(2024, 5, 3)) == {"raised": 0, "cleared": 1}
     flag.refresh_from_db()
     assert flag.cleared_on == D(2024, 5, 3)
-    assert list(limits.hidden_overrun_flags()) == []
+    assert list(limit_selectors.hidden_overrun_flags()) == []
 
 
 def test_flags_list_and_counts_per_division(register):
     case = register("民初", D(2024, 1, 10))
     period(case, "auction", D(2024, 2, 1), D(2024, 3, 1), doc="")
     limits_services.check_hidden_overruns(D(2024, 5, 1))
-    assert [f.case_id for f in limits.hidden_overrun_flags(division=case.division)] == [case.pk]
-    [row] = limits.hidden_overrun_counts_by_division()
+    assert [f.case_id for f in limit_selectors.hidden_overrun_flags(division=case.division)] == [case.pk]
+    [row] = limit_selectors.hidden_overrun_counts_by_division()
     assert (row["case__division_id"], row["cases"], row["flags"]) == (case.division_id, 1, 1)
 
 
@@ -125,15 +127,15 @@ def test_limit_figures(register, clerk, president, court):
     overdue = register("民初", D(2024, 3, 15))
     services.transfer_case(clerk, overdue, division=other_division, handler=other_handler)
 
-    [court_wide] = limits.limit_figures(D(2024, 9, 1), D(2024, 12, 31))
+    [court_wide] = limit_selectors.limit_figures(D(2024, 9, 1), D(2024, 12, 31))
     assert court_wide["closed"] == 3 and court_wide["closed_on_time"] == 2
     assert court_wide["on_time_rate"] == pytest.approx(2 / 3)
     assert court_wide["extended"] == 1 and court_wide["extension_rate"] == pytest.approx(1 / 3)
     assert court_wide["average_excluded_days"] == pytest.approx(10 / 3)
     assert court_wide["overdue"] == 1
 
-    rows = {r["name"]: r for r in limits.limit_figures(D(2024, 9, 1), D(2024, 12, 31), group_by="division")}
+    rows = {r["name"]: r for r in limit_selectors.limit_figures(D(2024, 9, 1), D(2024, 12, 31), group_by="division")}
     assert rows["民一庭"]["closed"] == 3 and rows["民一庭"]["overdue"] == 0
     assert rows["民二庭"]["closed"] == 0 and rows["民二庭"]["overdue"] == 1 and rows["民二庭"]["on_time_rate"] is None
-    by_handler = limits.limit_figures(D(2024, 9, 1), D(2024, 12, 31), group_by="handler")
+    by_handler = limit_selectors.limit_figures(D(2024, 9, 1), D(2024, 12, 31), group_by="handler")
     assert sum(r["closed"] for r in by_handler) == 3

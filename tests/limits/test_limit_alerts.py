@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from alerts.limits import track_limits
 from alerts.models import Alert, Notification
 from alerts.services import acknowledge_alert
-from cases import limits_services, services
+from cases import services
+from limits import services as limits_services
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
 
 D = dt.date

@@ -7,8 +7,8 @@ import pytest
 from django.db.models import Q
 
 from alerts.limits import cases_at_levels, cases_near_levels, level_expression, near_arms
-from cases import limits
 from cases.models import Case
+from limits import rule as limits
 from tests.limits.test_function_equals_queryset import build
 
 D = dt.date

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from cases import limits
-from cases.limits import add_length, clock_state, deadline, union_days
+from limits import rule as limits
+from limits.rule import add_length, clock_state, deadline, union_days
 
 from .conftest import official
 
@@ -110,7 +110,7 @@ EVERY_PROCEDURE = [
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "filed", "expected"), EVERY_PROCEDURE)
 def test_every_procedure_on_month_ends_and_leap_days(name, filed, expected):
-    from cases.models import LimitRule
+    from limits.models import LimitRule
 
     rule = LimitRule.objects.get(name=name)
     assert deadline(filed, (rule.base_length, rule.base_unit), (), (), filed, official) == expected
@@ -118,7 +118,7 @@ def test_every_procedure_on_month_ends_and_leap_days(name, filed, expected):
 
 @pytest.mark.django_db
 def test_every_seeded_rule_is_covered():
-    from cases.models import LimitRule
+    from limits.models import LimitRule
 
     assert set(LimitRule.objects.values_list("name", flat=True)) == {name for name, _f, _e in EVERY_PROCEDURE}
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from alerts.models import JobRun
+from jobs.models import JobRun
 from tests.celery_helpers import celery_worker
 
 

@@ -446,7 +446,7 @@ def test_the_production_install_runs_web_worker_and_beat(tmp_path):
 
         # Beat sends the job at its minute and the worker runs it.
         started = wait_until(
-            lambda: sql("SELECT trigger FROM alerts_jobrun WHERE job = 'track_daily' AND trigger LIKE 'task:%%'"),
+            lambda: sql("SELECT trigger FROM jobs_jobrun WHERE job = 'track_daily' AND trigger LIKE 'task:%%'"),
             (at - dt.datetime.now(SHANGHAI)).total_seconds() + 60,
             d,
             f"beat sending daily tracking at {at:%H:%M} and the worker running it",

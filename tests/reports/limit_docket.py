@@ -21,8 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from cases import limits_services, services
+from cases import services
 from cases.models import Case, Court, Division, User
+from limits import services as limits_services
 from tests.factories import DivisionFactory, UserFactory
 
 D = dt.date

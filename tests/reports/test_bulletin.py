@@ -14,13 +14,15 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alerts.models import ClearancePlan, Job, JobOutcome, JobRun, PlanReason, PlanStatus
+from alerts.models import ClearancePlan, PlanReason, PlanStatus
 from cases import ageing
 from cases.models import Case
 from cases.services import close_case
+from jobs.models import JobOutcome, JobRun
 from reports import services
-from reports.models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus, FigureScope
+from reports.models import Bulletin, BulletinFigure, BulletinItem, BulletinSignOff, BulletinStatus, FigureScope, Job
 from reports.periods import Period
+from reports.schedule_days import bulletins_due
 from reports.selectors import bulletin_document, cleared_items, visible_bulletins
 from reports.tasks import build_bulletin_task
 
@@ -62,7 +64,7 @@ def _figure(bulletin, scope, division=None, handler=None):
 
 
 def test_contents_on_a_month_end(org, scene):
-    result = services.build_bulletin("2025-02")
+    result = services.build_bulletin(Period(2025, 2))
     bulletin = result.bulletin
     assert bulletin.as_of == D(2025, 2, 28)
     assert result.outcome == "built"
@@ -85,7 +87,7 @@ def test_contents_on_a_month_end(org, scene):
 
 
 def test_figures_per_court_division_and_handler(org, scene):
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     court = _figure(bulletin, FigureScope.COURT)
     assert (court.open_cases, court.listed, court.over_12m, court.over_15m) == (7, 5, 2, 1)
     assert (court.received, court.closed) == (1, 1)
@@ -119,7 +121,7 @@ def test_items_agree_with_the_ageing_function_on_many_dates(org):
         closed = filed + dt.timedelta(days=rng.randrange(900)) if rng.random() < 0.4 else None
         org.case(filed, judge=rng.choice(list(org.judges)), closed_on=closed)
     cases = list(Case.objects.all())
-    for period in ("2024-02", "2024-08", "2025-01", "2025-06"):
+    for period in (Period(2024, 2), Period(2024, 8), Period(2025, 1), Period(2025, 6)):
         bulletin = services.build_bulletin(period).bulletin
         items = _items(bulletin)
         expected = {
@@ -158,16 +160,16 @@ def test_plan_status_and_reason_are_frozen_with_the_item(org, scene):
         steps="…",
         status=PlanStatus.DRAFT,
     )
-    item = _items(services.build_bulletin("2025-02").bulletin)[case.pk]
+    item = _items(services.build_bulletin(Period(2025, 2)).bulletin)[case.pk]
     assert (item.plan_status, item.plan_reason, item.plan_expected_on) == ("submitted", "appraisal", D(2025, 4, 30))
     assert _items(Bulletin.objects.get())[scene["c1"].pk].plan_status == ""
 
 
 def test_rebuilding_a_draft_is_idempotent(org, scene):
-    first = services.build_bulletin("2025-02")
+    first = services.build_bulletin(Period(2025, 2))
     before = sorted(BulletinItem.objects.values_list("case_id", "age_days", "age_months", "key_warning"))
     figures = sorted(BulletinFigure.objects.values_list("scope", "division_id", "handler_id", "listed", "open_cases"))
-    again = services.build_bulletin("2025-02")
+    again = services.build_bulletin(Period(2025, 2))
     assert again.outcome == "rebuilt" and again.bulletin.pk == first.bulletin.pk
     assert sorted(BulletinItem.objects.values_list("case_id", "age_days", "age_months", "key_warning")) == before
     assert (
@@ -178,7 +180,7 @@ def test_rebuilding_a_draft_is_idempotent(org, scene):
 
 
 def test_a_rebuild_that_fails_half_way_leaves_the_old_draft(org, scene, monkeypatch):
-    services.build_bulletin("2025-02")
+    services.build_bulletin(Period(2025, 2))
     before = sorted(BulletinItem.objects.values_list("case_id", flat=True))
     org.case(D(2024, 1, 2), judge="enf-b")  # would be listed by a rebuild
 
@@ -187,17 +189,17 @@ def test_a_rebuild_that_fails_half_way_leaves_the_old_draft(org, scene, monkeypa
 
     monkeypatch.setattr(services, "_figure_rows", boom)
     with pytest.raises(RuntimeError):
-        services.build_bulletin("2025-02")
+        services.build_bulletin(Period(2025, 2))
     # The items were deleted and re-inserted before the failure; the rollback undid both.
     assert sorted(BulletinItem.objects.values_list("case_id", flat=True)) == before
     assert BulletinFigure.objects.filter(scope=FigureScope.COURT).count() == 1
 
 
 def test_change_against_the_previous_bulletin(org, scene):
-    january = services.build_bulletin("2025-01").bulletin
+    january = services.build_bulletin(Period(2025, 1)).bulletin
     listed_jan = {k for k, c in scene.items() if c.pk in _items(january)}
     assert listed_jan == {"c3", "c4", "c5", "c6", "c8"}
-    february = services.build_bulletin("2025-02").bulletin
+    february = services.build_bulletin(Period(2025, 2)).bulletin
     assert february.previous == january
     items = _items(february)
     assert items[scene["c1"].pk].newly_listed
@@ -214,25 +216,25 @@ def test_divisions_at_zero(org, scene):
     Case.objects.filter(division=org.enforcement, closed_on__isnull=True).update(
         status="closed", closed_on=D(2025, 2, 20), closure_method="judgment"
     )
-    doc = bulletin_document(services.build_bulletin("2025-02").bulletin)
+    doc = bulletin_document(services.build_bulletin(Period(2025, 2)).bulletin)
     assert [d.division for d in doc.divisions_at_zero] == [org.enforcement]
     assert doc.court.listed == 4
 
 
 def test_publish_freezes_the_bulletin(org, scene):
     with time_machine.travel(dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)):
-        february = services.publish_bulletin(services.build_bulletin("2025-02").bulletin, org.officer)
+        february = services.publish_bulletin(services.build_bulletin(Period(2025, 2)).bulletin, org.officer)
     assert february.status == BulletinStatus.PUBLISHED
     assert february.published_by == org.officer
     frozen = sorted(BulletinItem.objects.filter(bulletin=february).values_list("case_id", "age_days"))
 
     close_case(None, scene["c3"], closed_on=D(2025, 3, 5), closure_method="judgment")
-    rerun = services.build_bulletin("2025-02")
+    rerun = services.build_bulletin(Period(2025, 2))
     assert rerun.outcome == "unchanged"
     assert "published, unchanged" in rerun.describe()
     assert sorted(BulletinItem.objects.filter(bulletin=february).values_list("case_id", "age_days")) == frozen
 
-    march = services.build_bulletin("2025-03").bulletin
+    march = services.build_bulletin(Period(2025, 3)).bulletin
     assert scene["c3"].pk not in _items(march)
     assert scene["c3"].pk in _items(february)
     assert scene["c3"].pk in {i.case_id for i in cleared_items(march)}
@@ -241,7 +243,7 @@ def test_publish_freezes_the_bulletin(org, scene):
 
 
 def test_only_the_tracking_officer_publishes(org, scene):
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     for user in (org.heads["civil"], org.judges["civil-a"], org.president):
         with pytest.raises(PermissionDenied):
             services.publish_bulletin(bulletin, user)
@@ -254,20 +256,20 @@ def test_numbered_as_issued_within_the_year(org, scene):
         with time_machine.travel(when):
             return services.publish_bulletin(services.build_bulletin(period).bulletin, org.officer)
 
-    assert publish("2025-01", dt.datetime(2025, 2, 3, 2, 0, tzinfo=dt.UTC)).title == "2025年第1期"
-    assert publish("2025-02", dt.datetime(2025, 3, 3, 2, 0, tzinfo=dt.UTC)).title == "2025年第2期"
+    assert publish(Period(2025, 1), dt.datetime(2025, 2, 3, 2, 0, tzinfo=dt.UTC)).title == "2025年第1期"
+    assert publish(Period(2025, 2), dt.datetime(2025, 3, 3, 2, 0, tzinfo=dt.UTC)).title == "2025年第2期"
     # December's bulletin is issued in January: the first issue of the new year, by local date
     # (2025-12-31 17:00 UTC is already 1 January in Shanghai).
-    assert publish("2025-12", dt.datetime(2025, 12, 31, 17, 0, tzinfo=dt.UTC)).title == "2026年第1期"
+    assert publish(Period(2025, 12), dt.datetime(2025, 12, 31, 17, 0, tzinfo=dt.UTC)).title == "2026年第1期"
     # A draft has no number, and the database refuses a published bulletin without one.
-    draft = services.build_bulletin("2026-01").bulletin
+    draft = services.build_bulletin(Period(2026, 1)).bulletin
     assert draft.issue_number is None
     with pytest.raises(IntegrityError), transaction.atomic():
         Bulletin.objects.filter(pk=draft.pk).update(status=BulletinStatus.PUBLISHED)
 
 
 def test_division_heads_sign_off_their_own_division(org, scene):
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     with pytest.raises(ValidationError):
         services.sign_off_bulletin(bulletin, org.civil, org.heads["civil"])  # still a draft
     bulletin = services.publish_bulletin(bulletin, org.officer)
@@ -289,7 +291,7 @@ def test_division_heads_sign_off_their_own_division(org, scene):
 
 
 def test_an_acting_head_signs_off_during_the_acting_period(org, scene):
-    bulletin = services.publish_bulletin(services.build_bulletin("2025-02").bulletin, org.officer)
+    bulletin = services.publish_bulletin(services.build_bulletin(Period(2025, 2)).bulletin, org.officer)
     stand_in = org.judges["enf-a"]
     org.enforcement.acting_head = stand_in
     org.enforcement.acting_from = timezone.localdate() - dt.timedelta(days=1)
@@ -301,33 +303,53 @@ def test_an_acting_head_signs_off_during_the_acting_period(org, scene):
 
 
 def test_drafts_are_visible_to_the_office_and_leadership_only(org, scene):
-    services.build_bulletin("2025-01")
-    services.publish_bulletin(services.build_bulletin("2025-02").bulletin, org.officer)
+    services.build_bulletin(Period(2025, 1))
+    services.publish_bulletin(services.build_bulletin(Period(2025, 2)).bulletin, org.officer)
     assert visible_bulletins(org.officer).count() == 2
     assert visible_bulletins(org.president).count() == 2
     assert [b.period for b in visible_bulletins(org.judges["civil-a"])] == ["2025-02"]
 
 
 def test_catch_up_builds_each_missed_month_for_its_own_date(org, scene):
-    services.build_bulletin("2024-12")
-    assert services.due_periods(D(2025, 3, 1)) == [Period(2025, 1), Period(2025, 2)]
-    runs = services.build_due_bulletins(D(2025, 3, 1), trigger="test")
+    services.build_bulletin(Period(2024, 12))
+    # Saturday 1 March 2025: the month's bulletin day is Monday the 3rd.
+    assert bulletins_due(D(2025, 3, 1)) == []
+    assert bulletins_due(D(2025, 3, 3)) == [Period(2025, 1), Period(2025, 2)]
+    runs = services.build_due_bulletins(D(2025, 3, 3), trigger="test")
     assert [run.as_of for run, _result in runs] == [D(2025, 1, 31), D(2025, 2, 28)]
     january = Bulletin.objects.get(period="2025-01")
     assert january.as_of == D(2025, 1, 31)
     # c6 closed on 2025-02-10 was still open on 31 January: the late build sees it as then.
     assert scene["c6"].pk in _items(january)
     assert Bulletin.objects.get(period="2025-02").previous == january
-    # Nothing missing any more: only last month's draft is rebuilt.
-    assert services.due_periods(D(2025, 3, 2)) == [Period(2025, 2)]
+    # Nothing is due any more: last month's bulletin is built (a rerun of its draft is by hand).
+    assert bulletins_due(D(2025, 3, 4)) == []
+    assert services.build_due_bulletins(D(2025, 3, 4), trigger="test") == []
 
 
 def test_first_run_builds_last_month_only(org, scene):
-    assert services.due_periods(D(2025, 3, 1)) == [Period(2025, 2)]
+    assert bulletins_due(D(2025, 3, 3)) == [Period(2025, 2)]
+
+
+def test_which_bulletins_are_due_is_judged_on_the_bulletins_not_the_job_runs(org, scene):
+    """A bulletin built without a job run (by hand, in the shell) is built; a successful run whose
+    bulletin is gone is not."""
+    services.build_bulletin(Period(2025, 2))
+    assert bulletins_due(D(2025, 3, 3)) == []
+    Bulletin.objects.all().delete()
+    services.run_bulletin_job(Period(2025, 1), trigger="test")
+    JobRun.objects.create(
+        job=Job.BUILD_BULLETIN,
+        as_of=D(2025, 2, 28),
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        outcome=JobOutcome.SUCCESS,
+    )
+    assert bulletins_due(D(2025, 3, 3)) == [Period(2025, 2)]
 
 
 def test_job_run_is_recorded(org, scene):
-    run, result = services.run_bulletin_job("2025-02", trigger="test")
+    run, result = services.run_bulletin_job(Period(2025, 2), trigger="test")
     assert run.job == Job.BUILD_BULLETIN and run.as_of == D(2025, 2, 28)
     assert run.outcome == JobOutcome.SUCCESS
     assert run.counts == {"period": "2025-02", "outcome": "built", "listed": 5, "key_warnings": 1}
@@ -361,7 +383,7 @@ def test_command_rejects_a_bad_period(org):
 
 
 def test_task_builds_the_due_months(org, scene):
-    services.build_bulletin("2024-12")
+    services.build_bulletin(Period(2024, 12))
     # 1 March 2025 is a Saturday: the bulletin is built on Monday the 3rd.
     with time_machine.travel(dt.datetime(2025, 3, 3, 0, 5, tzinfo=dt.UTC)):
         outcomes = build_bulletin_task.run()
@@ -373,7 +395,7 @@ def test_task_builds_the_due_months(org, scene):
 def test_publishing_notifies_each_division_head_once(org, scene):
     from alerts.models import Notification, NotificationKind
 
-    services.publish_bulletin(services.build_bulletin("2025-02").bulletin, org.officer)
+    services.publish_bulletin(services.build_bulletin(Period(2025, 2)).bulletin, org.officer)
     notes = Notification.objects.filter(kind=NotificationKind.BULLETIN)
     assert sorted(n.recipient.username for n in notes) == ["civil-head", "enf-head"]
     civil = notes.get(recipient=org.heads["civil"])
@@ -383,7 +405,7 @@ def test_publishing_notifies_each_division_head_once(org, scene):
 def test_publish_task(org, scene):
     from reports.tasks import publish_bulletin_task
 
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     services.start_publishing(bulletin, org.officer)
     with time_machine.travel(dt.datetime(2025, 3, 2, 1, 0, tzinfo=dt.UTC)):
         assert publish_bulletin_task.run(bulletin.pk, org.officer.pk) == "2025年第1期"
@@ -395,8 +417,8 @@ def test_publish_task(org, scene):
 def test_sign_off_queue_and_case_appearances(org, scene):
     from reports.selectors import bulletins_awaiting_sign_off, case_bulletin_appearances
 
-    services.build_bulletin("2025-01")
-    february = services.publish_bulletin(services.build_bulletin("2025-02").bulletin, org.officer)
+    services.build_bulletin(Period(2025, 1))
+    february = services.publish_bulletin(services.build_bulletin(Period(2025, 2)).bulletin, org.officer)
     head = org.heads["civil"]
     assert list(bulletins_awaiting_sign_off(head)) == [february]  # drafts wait for nobody
     services.sign_off_bulletin(february, org.civil, head)

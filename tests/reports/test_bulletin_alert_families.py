@@ -9,6 +9,7 @@ import pytest
 
 from alerts.models import Alert
 from reports import services
+from reports.periods import Period
 
 D = dt.date
 pytestmark = pytest.mark.django_db
@@ -25,5 +26,5 @@ def test_time_limit_alerts_do_not_enter_the_bulletin(org):
             line_date=raised_on - dt.timedelta(days=1),
             raised_on=raised_on,
         )
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     assert list(bulletin.items.values_list("case_id", flat=True)) == [over_6m.pk]

@@ -7,9 +7,10 @@ import threading
 
 from django.db import connection
 
-from alerts.models import Job, JobOutcome, JobRun
+from jobs.models import JobOutcome, JobRun
 from reports import services
-from reports.models import Bulletin, BulletinFigure, BulletinItem, FigureScope
+from reports.models import Bulletin, BulletinFigure, BulletinItem, FigureScope, Job
+from reports.periods import Period
 
 D = dt.date
 
@@ -23,7 +24,7 @@ def test_two_concurrent_builds_leave_one_complete_bulletin(transactional_db, org
     def run():
         try:
             barrier.wait()
-            services.run_bulletin_job("2025-02", trigger="thread")
+            services.run_bulletin_job(Period(2025, 2), trigger="thread")
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:

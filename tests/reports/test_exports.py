@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from alerts.models import DispatchItem, DispatchList
 from reports import exports, services
+from reports.periods import Period
 
 D = dt.date
 
@@ -27,7 +28,7 @@ def bulletin(org):
     org.case(D(2024, 12, 1), judge="enf-b")  # not over 6 months
     org.judges["enf-a"].name = "@张三"
     org.judges["enf-a"].save()
-    return services.build_bulletin("2025-02").bulletin
+    return services.build_bulletin(Period(2025, 2)).bulletin
 
 
 def _numbers(bulletin):
@@ -113,7 +114,7 @@ def test_published_pdf_has_chinese_glyphs_case_numbers_and_its_hash(org, bulleti
 def test_stored_pdf_is_not_rewritten(org, bulletin):
     bulletin = services.publish_bulletin(bulletin, org.officer)
     name, digest = bulletin.pdf.name, bulletin.pdf_sha256
-    services.build_bulletin("2025-02")
+    services.build_bulletin(Period(2025, 2))
     bulletin.refresh_from_db()
     assert (bulletin.pdf.name, bulletin.pdf_sha256) == (name, digest)
 

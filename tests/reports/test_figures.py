@@ -12,9 +12,9 @@ from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from alerts.models import JobOutcome
 from cases import ageing
 from cases.models import Case
+from jobs.models import JobOutcome
 from reports import services
 from reports.models import BAND_FIELDS, FigureSnapshot
 from reports.selectors import court_overview, division_overview, latest_snapshot_date

@@ -9,6 +9,7 @@ import pytest
 from reports import exports, services
 from reports.fonts import CJKFontMissing, cjk_font_families
 from reports.models import Bulletin, BulletinStatus
+from reports.periods import Period
 from reports.tasks import publish_bulletin_task
 
 D = dt.date
@@ -29,7 +30,7 @@ def no_cjk_font(tmp_path, monkeypatch):
 @pytest.fixture
 def draft(org):
     org.case(D(2024, 6, 1), judge="civil-a")
-    return services.build_bulletin("2025-02").bulletin
+    return services.build_bulletin(Period(2025, 2)).bulletin
 
 
 def test_the_server_has_a_font_that_draws_chinese():

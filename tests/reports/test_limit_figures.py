@@ -15,11 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import load_workbook
 
-from cases import limits, services
+from cases import services
 from cases.models import Case
+from limits import rule as limits
+from limits import selectors as limit_selectors
 from reports import exports
 from reports import services as report_services
 from reports.models import BulletinFigure, FigureScope, FigureSnapshot
+from reports.periods import Period
 from reports.selectors import bulletin_document, court_overview, division_overview
 from tests.factories import UserFactory
 from tests.reports.limit_docket import END, EXPECTED, START, build_limit_docket
@@ -52,32 +55,32 @@ def _counts(row: dict) -> dict[str, int]:
 
 
 def test_definitions_hand_computed(docket):
-    [court] = limits.limit_figures(START, END)
+    [court] = limit_selectors.limit_figures(START, END)
     assert _counts(court) == EXPECTED["court"]
     assert court["on_time_rate"] == pytest.approx(2 / 3)
     assert court["average_excluded_days"] == pytest.approx(10 / 3)
     assert court["extension_rate"] == pytest.approx(1 / 3)
-    by_division = {r["code"]: r for r in limits.limit_figures(START, END, group_by="division")}
+    by_division = {r["code"]: r for r in limit_selectors.limit_figures(START, END, group_by="division")}
     assert {code: _counts(r) for code, r in by_division.items()} == {
         "civil-1": EXPECTED["civil-1"],
         "civil-2": EXPECTED["civil-2"],
     }
     assert by_division["civil-2"]["on_time_rate"] is None  # nothing closed: no rate
-    by_handler = {r["code"]: _counts(r) for r in limits.limit_figures(START, END, group_by="handler")}
+    by_handler = {r["code"]: _counts(r) for r in limit_selectors.limit_figures(START, END, group_by="handler")}
     assert by_handler == {"judge-a": EXPECTED["civil-1"], "judge-b": EXPECTED["civil-2"]}
 
 
 def test_overdue_and_hidden_flags_are_taken_on_the_end_date(docket):
     # The overdue case's deadline is 10 Jul 2024: not over on that day, over the day after.
-    assert limits.limit_figures(D(2024, 7, 1), D(2024, 7, 10))[0]["overdue"] == 0
-    assert limits.limit_figures(D(2024, 7, 1), D(2024, 7, 11))[0]["overdue"] == 1
+    assert limit_selectors.limit_figures(D(2024, 7, 1), D(2024, 7, 10))[0]["overdue"] == 0
+    assert limit_selectors.limit_figures(D(2024, 7, 1), D(2024, 7, 11))[0]["overdue"] == 1
     # The flag was raised on 30 Sep: not running on the 29th.
-    assert limits.limit_figures(START, D(2024, 9, 29))[0]["hidden_flags"] == 0
+    assert limit_selectors.limit_figures(START, D(2024, 9, 29))[0]["hidden_flags"] == 0
     # A case closed since is no longer open on the end date: neither overdue nor flagged then.
     services.close_case(None, docket.cases["overdue"], closed_on=D(2024, 10, 8), closure_method="judgment")
-    [october] = limits.limit_figures(D(2024, 10, 1), D(2024, 10, 31))
+    [october] = limit_selectors.limit_figures(D(2024, 10, 1), D(2024, 10, 31))
     assert (october["overdue"], october["closed"], october["closed_on_time"]) == (0, 1, 0)
-    assert limits.limit_figures(START, END)[0]["overdue"] == 1  # still overdue on 30 Sep
+    assert limit_selectors.limit_figures(START, END)[0]["overdue"] == 1  # still overdue on 30 Sep
 
 
 def test_snapshot_columns_hand_computed(docket):
@@ -92,11 +95,11 @@ def test_snapshot_agrees_with_limit_figures(docket, as_of):
     """The snapshot of a day (month to date) is limit_figures over [1st of the month, day]."""
     report_services.snapshot_figures(as_of)
     month_start = as_of.replace(day=1)
-    [court] = limits.limit_figures(month_start, as_of)
+    [court] = limit_selectors.limit_figures(month_start, as_of)
     assert _snapshot_sums(as_of) == _counts(court)
-    for row in limits.limit_figures(month_start, as_of, group_by="division"):
+    for row in limit_selectors.limit_figures(month_start, as_of, group_by="division"):
         assert _snapshot_sums(as_of, division_id=row["division_id"]) == _counts(row)
-    for row in limits.limit_figures(month_start, as_of, group_by="handler"):
+    for row in limit_selectors.limit_figures(month_start, as_of, group_by="handler"):
         assert _snapshot_sums(as_of, handler_id=row["handler_id"]) == _counts(row)
 
 
@@ -144,7 +147,7 @@ def _figures(bulletin) -> dict[tuple[str, str, str], dict[str, int]]:
 
 
 def test_bulletin_figures_hand_computed_and_frozen(docket, court):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     built = _figures(bulletin)
     assert built[("court", "", "")] == EXPECTED["court"]
     assert built[("division", "civil-1", "")] == EXPECTED["civil-1"]
@@ -158,7 +161,7 @@ def test_bulletin_figures_hand_computed_and_frozen(docket, court):
     # A case changed afterwards: the built figures stay until the draft is rebuilt.
     services.close_case(None, docket.cases["overdue"], closed_on=D(2024, 9, 27), closure_method="judgment")
     assert _figures(bulletin) == built
-    report_services.build_bulletin("2024-09", court=court)
+    report_services.build_bulletin(Period(2024, 9), court=court)
     rebuilt = _figures(bulletin)
     assert rebuilt[("court", "", "")]["closed"] == 4 and rebuilt[("court", "", "")]["overdue"] == 0
     assert rebuilt[("division", "civil-2", "")]["closed_on_time"] == 0  # closed after its deadline
@@ -166,16 +169,16 @@ def test_bulletin_figures_hand_computed_and_frozen(docket, court):
 
 def test_published_bulletin_keeps_its_limit_figures(docket, court):
     officer = UserFactory(username="officer", court=court, division=None, roles=["tracking_officer"])
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     bulletin = report_services.publish_bulletin(bulletin, officer)
     built = _figures(bulletin)
     services.close_case(None, docket.cases["flagged"], closed_on=D(2024, 9, 28), closure_method="judgment")
-    assert report_services.build_bulletin("2024-09", court=court).outcome == "unchanged"
+    assert report_services.build_bulletin(Period(2024, 9), court=court).outcome == "unchanged"
     assert _figures(bulletin) == built
 
 
 def test_bulletin_document_queries_do_not_grow_with_rows(docket, court):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     with CaptureQueriesContext(connection) as few:
         doc = bulletin_document(bulletin)
         [(r.on_time_rate, r.overdue) for r in [doc.court, *doc.divisions, *doc.handler_rows]]
@@ -190,7 +193,7 @@ def test_bulletin_document_queries_do_not_grow_with_rows(docket, court):
             today=D(2026, 11, 27),
         )
         services.close_case(None, case, closed_on=D(2024, 9, 20), closure_method="judgment")
-    report_services.build_bulletin("2024-09", court=court)
+    report_services.build_bulletin(Period(2024, 9), court=court)
     with CaptureQueriesContext(connection) as more:
         doc = bulletin_document(bulletin)
         [(r.on_time_rate, r.overdue) for r in [doc.court, *doc.divisions, *doc.handler_rows]]
@@ -199,7 +202,7 @@ def test_bulletin_document_queries_do_not_grow_with_rows(docket, court):
 
 
 def test_xlsx_has_the_limit_columns(docket, court):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     with translation.override("en"):
         data = exports.bulletin_xlsx(bulletin)
     wb = load_workbook(io.BytesIO(data), read_only=True)
@@ -220,7 +223,7 @@ def test_xlsx_has_the_limit_columns(docket, court):
 
 
 def test_pdf_has_the_time_limit_section(docket, court, tmp_path):
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     path = tmp_path / "bulletin.pdf"
     path.write_bytes(exports.bulletin_pdf(bulletin, language="zh-hans"))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
@@ -231,7 +234,7 @@ def test_pdf_has_the_time_limit_section(docket, court, tmp_path):
 def test_figures_csv_has_every_scope_with_the_limit_columns(docket, court):
     docket.judge_b.name = "=HYPERLINK(1)"  # a name that a spreadsheet would run
     docket.judge_b.save()
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     with translation.override("en"):
         text = "".join(exports.bulletin_figures_csv(bulletin))
     assert text.startswith("\ufeff")
@@ -259,7 +262,7 @@ def test_overdue_matches_the_clock_status_of_annotate_clock(docket):
 def test_admin_shows_the_limit_columns(client, docket, court):
     admin = UserFactory(username="root", court=court, division=None, roles=["admin"], is_staff=True, is_superuser=True)
     report_services.snapshot_figures(END)
-    bulletin = report_services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = report_services.build_bulletin(Period(2024, 9), court=court).bulletin
     client.force_login(admin)
     page = client.get(f"/admin/reports/bulletin/{bulletin.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "Hidden-overrun flags" in page.content.decode()

@@ -14,10 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from alerts.models import JobOutcome, JobRun, Notification, NotificationKind
-from alerts.queueing import requeue_waiting
+from alerts.models import Notification, NotificationKind
+from jobs.models import JobOutcome, JobRun
+from jobs.queueing import requeue_waiting
 from reports import services
 from reports.models import Bulletin, BulletinStatus
+from reports.periods import Period
 from reports.tasks import publish_bulletin_task
 from tests.factories import UserFactory
 
@@ -29,7 +31,7 @@ START = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.UTC)
 def draft(org):
     org.case(D(2024, 6, 1), judge="civil-a")
     org.case(D(2023, 10, 15), judge="enf-a")
-    return services.build_bulletin("2025-02").bulletin
+    return services.build_bulletin(Period(2025, 2)).bulletin
 
 
 def _messages(broker_queue):
@@ -201,9 +203,9 @@ def test_no_rebuild_and_no_sign_off_while_publishing(org, draft):
     items = sorted(draft.items.values_list("case_id", flat=True))
     services.start_publishing(draft, org.officer)
     org.case(D(2024, 5, 1), judge="civil-b")  # would be listed by a rebuild
-    result = services.build_bulletin("2025-02")
+    result = services.build_bulletin(Period(2025, 2))
     assert result.outcome == "publishing" and "being published" in result.describe()
-    run, _result = services.run_bulletin_job("2025-02", trigger="test")
+    run, _result = services.run_bulletin_job(Period(2025, 2), trigger="test")
     assert run.outcome == JobOutcome.SUCCESS and run.counts["outcome"] == "publishing"
     assert sorted(Bulletin.objects.get().items.values_list("case_id", flat=True)) == items
     with pytest.raises(ValidationError):
@@ -316,10 +318,11 @@ def test_a_publication_being_rendered_is_left_alone(transactional_db, org, draft
         assert services.return_stalled_publications() == [draft]
 
 
-def test_the_check_is_on_the_beat_schedule_and_publishing_is_retried_when_its_process_dies(settings):
+def test_the_check_is_on_the_beat_schedule_and_publishing_is_retried_when_its_process_dies():
+    from jobs.schedules import default_schedules
     from reports.tasks import return_stalled_publications_task
 
-    entry = settings.COURTFLOW_SCHEDULES["return-stalled-publications"]
+    entry = default_schedules()["return-stalled-publications"]
     assert entry["task"] == return_stalled_publications_task.name
     assert entry["cron"] == "2-59/5 * * * *" and entry["expires"] < 5 * 60
     assert publish_bulletin_task.acks_late and publish_bulletin_task.retry_on_worker_lost

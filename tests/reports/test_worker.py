@@ -16,10 +16,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from alerts.locks import advisory_key
-from alerts.models import JobRun, Notification, NotificationKind
+from alerts.models import Notification, NotificationKind
+from jobs.locks import advisory_key
+from jobs.models import JobRun
 from reports import services
 from reports.models import Bulletin, BulletinStatus
+from reports.periods import Period
 from tests.celery_helpers import celery_worker, default_queue, wait_for
 
 D = dt.date
@@ -29,7 +31,7 @@ D = dt.date
 def test_publishing_through_a_real_worker(transactional_db, org, client, settings, tmp_path):
     org.case(D(2024, 6, 1), judge="civil-a")
     org.case(D(2023, 10, 15), judge="enf-a")
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     # The worker stores the PDF under its media folder; the test reads the same one.
     var = tmp_path / "var"
     settings.MEDIA_ROOT = var / "media"
@@ -99,7 +101,7 @@ def kill_the_pool_process_while_it_publishes(worker, seen: set[int]) -> int:
 @pytest.mark.slow
 def test_a_killed_pool_process_is_replaced_and_the_bulletin_published(transactional_db, org, settings, tmp_path):
     org.case(D(2024, 6, 1), judge="civil-a")
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     var = tmp_path / "var"
     settings.MEDIA_ROOT = var / "media"
     env = {"COURTFLOW_VAR_DIR": str(var)}
@@ -130,7 +132,7 @@ def test_a_killed_pool_process_is_replaced_and_the_bulletin_published(transactio
 @pytest.mark.slow
 def test_a_publication_that_kills_every_attempt_goes_back_to_draft(transactional_db, org, settings, tmp_path):
     org.case(D(2024, 6, 1), judge="civil-a")
-    bulletin = services.build_bulletin("2025-02").bulletin
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
     env = {"COURTFLOW_VAR_DIR": str(tmp_path / "var")}
     with (
         celery_worker(tmp_path, broker=settings.CELERY_BROKER_URL, env=env, pool="prefork") as worker,

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from alerts.services import file_plan
 from reports import services as report_services
+from reports.periods import Period
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def hostile(court):
         steps=f"-1 {SCRIPT} 第一步 {IMG}",
         submit=True,
     )
-    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    last_month = Period.containing(today.replace(day=1) - dt.timedelta(days=1))
     bulletin = report_services.build_bulletin(last_month).bulletin
     return {"clerk": clerk, "head": head, "officer": officer, "cases": cases, "plan": plan, "bulletin": bulletin}
 

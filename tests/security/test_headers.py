@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from courtflow.headers import CONTENT_SECURITY_POLICY
 from reports import services as report_services
+from reports.periods import Period
 from tests.factories import CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def officer(court, division):
 
 @pytest.fixture
 def bulletin(officer):
-    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    last_month = Period.containing(timezone.localdate().replace(day=1) - dt.timedelta(days=1))
     return report_services.build_bulletin(last_month).bulletin
 
 

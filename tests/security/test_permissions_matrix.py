@@ -27,9 +27,10 @@ from alerts import dispatch as alert_dispatch
 from alerts import tracking
 from alerts.models import Alert, DispatchItem, DispatchList, UrgingNotice
 from alerts.services import file_plan
-from cases.limits_models import ExcludedPeriod, Extension
 from cases.models import Case
+from limits.models import ExcludedPeriod, Extension
 from reports import services as report_services
+from reports.periods import Period
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,7 +139,7 @@ def world(court) -> World:
             p["handler_b"], case_b, reason="appraisal", expected_close_on=today + dt.timedelta(days=40), steps="鉴定"
         ),
     )
-    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    last_month = Period.containing(today.replace(day=1) - dt.timedelta(days=1))
     bulletin = report_services.build_bulletin(last_month).bulletin
     ledger = {}
     for side, case in (("a", case_a), ("b", case_b)):
@@ -340,7 +341,7 @@ PAGE_ACTIONS = [
     ),
     ("alerts:dispatch_acknowledge", lambda w: {"pk": w.dispatch_a.pk}, {}, {"head_a", "admin"}),
     ("reports:bulletin_sign_off", lambda w: {"pk": w.bulletin.pk}, "division_a", {"head_a"}),
-    ("reports:jobs", lambda w: {}, {}, {"tracker", "admin"}),
+    ("jobs:jobs", lambda w: {}, {}, {"tracker", "admin"}),
     ("reports:bulletin_publish", lambda w: {"pk": w.bulletin.pk}, {}, {"tracker", "admin"}),
 ]
 
@@ -465,8 +466,9 @@ OBJECT_KINDS = [
     ("api:dispatch-", "dispatch"),
     ("api:excluded-period-", "period"),
     ("api:extension-", "extension"),
-    ("cases:limit_period_end", "period"),
-    ("cases:limit_extension_decide", "extension"),
+    ("limits:period_end", "period"),
+    ("limits:extension_decide", "extension"),
+    ("limits:", "case"),
     ("cases:", "case"),
     ("alerts:plan_file", "case"),
     ("alerts:plan_review", "plan"),

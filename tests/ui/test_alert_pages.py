@@ -197,7 +197,7 @@ def test_handler_answers_an_urging_notice(client, handler, head, division, old_c
 def _overrun_cases(make_case, count):
     """Cases over their statutory time limit on 2025-06-10, with the daily job's time-limit part run."""
     from alerts.limits import track_limits
-    from cases import limits_services
+    from limits import services as limits_services
 
     cases = [make_case(filed_on=dt.date(2024, 11, 20 - i)) for i in range(count)]
     for case in cases:

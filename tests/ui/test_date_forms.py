@@ -9,8 +9,10 @@ import time_machine
 from django.urls import reverse
 
 from alerts.models import ClearancePlan
-from cases import limits_services, services
-from cases.models import Case, CaseEvent, ExcludedPeriod
+from cases import services
+from cases.models import Case, CaseEvent
+from limits import services as limits_services
+from limits.models import ExcludedPeriod
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -41,13 +43,13 @@ def form_errors(response, field):
 @pytest.mark.parametrize("end", ["9999-12-31", "2026-11-28"])
 def test_a_period_ending_in_the_future_is_a_form_error(client, case, handler, end):
     client.force_login(handler)
-    url = reverse("cases:limit_period_record", args=[case.pk])
+    url = reverse("limits:period_record", args=[case.pk])
     sent = {"period-reason_code": "appraisal", "period-start": "2026-10-01", "period-end": end}
     messages = form_errors(client.post(url, sent), "end")
     assert any("2026-11-27" in m for m in messages), messages
     assert not ExcludedPeriod.objects.exists()
     period = limits_services.record_period(handler, case, reason_code="appraisal", start=D(2026, 10, 1))
-    form_errors(client.post(reverse("cases:limit_period_end", args=[period.pk]), {"end-end": end}), "end")
+    form_errors(client.post(reverse("limits:period_end", args=[period.pk]), {"end-end": end}), "end")
     period.refresh_from_db()
     assert period.end is None
 

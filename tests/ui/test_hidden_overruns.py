@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from cases.limits_models import HiddenOverrunFlag
+from limits.models import HiddenOverrunFlag
 from tests.factories import CaseFactory, DivisionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_the_tracking_officer_sees_each_flag_with_its_evidence(client, court, fl
     officer = UserFactory(court=court, division=None, roles=["tracking_officer"])
     client.force_login(officer)
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("cases:hidden_overruns"))
+        response = client.get(reverse("limits:hidden_overruns"))
     assert response.status_code == 200
     html = response.content.decode()
     for flag in flags:
@@ -47,7 +47,7 @@ def test_the_tracking_officer_sees_each_flag_with_its_evidence(client, court, fl
 def test_the_list_filters_by_division(client, court, division, flags):
     officer = UserFactory(court=court, division=None, roles=["tracking_officer"])
     client.force_login(officer)
-    response = client.get(reverse("cases:hidden_overruns"), {"division": division.pk})
+    response = client.get(reverse("limits:hidden_overruns"), {"division": division.pk})
     assert [f.case.division_id for f in response.context["page"].rows] == [division.pk, division.pk]
 
 
@@ -55,18 +55,18 @@ def test_a_cleared_flag_is_not_listed(client, court, flags):
     HiddenOverrunFlag.objects.filter(pk=flags[0].pk).update(cleared_on=dt.date(2026, 11, 20))
     officer = UserFactory(court=court, division=None, roles=["tracking_officer"])
     client.force_login(officer)
-    rows = client.get(reverse("cases:hidden_overruns")).context["page"].rows
+    rows = client.get(reverse("limits:hidden_overruns")).context["page"].rows
     assert flags[0] not in rows and len(rows) == 2
 
 
 def test_clerks_and_handlers_may_not_open_it(client, clerk, handler, flags):
     for person in (clerk, handler):
         client.force_login(person)
-        assert client.get(reverse("cases:hidden_overruns")).status_code == 403
+        assert client.get(reverse("limits:hidden_overruns")).status_code == 403
 
 
 def test_the_page_speaks_chinese_by_default(client, court, flags):
     officer = UserFactory(court=court, division=None, roles=["tracking_officer"])
     client.force_login(officer)
-    html = client.get(reverse("cases:hidden_overruns"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    html = client.get(reverse("limits:hidden_overruns"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "隐性超审限" in html and "按部门" in html

@@ -50,7 +50,7 @@ def test_signing_in_leads_to_the_integration_page(client, integration, language,
 def test_every_page_leads_to_the_integration_page_without_a_loop(client, integration, division):
     sign_in(client, "en")
     page = reverse("cases:integration")
-    for url in ("/", reverse("cases:list"), reverse("reports:jobs"), reverse("alerts:inbox"), "/admin/"):
+    for url in ("/", reverse("cases:list"), reverse("jobs:jobs"), reverse("alerts:inbox"), "/admin/"):
         response = client.get(url, follow=True)
         assert response.status_code == 200, url
         assert [u for u, _status in response.redirect_chain] == [page], url

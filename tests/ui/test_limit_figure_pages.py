@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from reports import services
+from reports.periods import Period
 from tests.factories import UserFactory
 from tests.reports.limit_docket import END, build_limit_docket
 
@@ -74,7 +75,7 @@ def test_home_panel_of_a_division_head(client, docket, court):
 
 @pytest.mark.parametrize("language, labels", [("zh-hans", ZH), ("en", EN)])
 def test_bulletin_page_has_a_time_limit_section(client, docket, court, leader, language, labels):
-    bulletin = services.build_bulletin("2024-09", court=court).bulletin
+    bulletin = services.build_bulletin(Period(2024, 9), court=court).bulletin
     client.force_login(leader)
     html = _page(client, reverse("reports:bulletin", args=[bulletin.pk]), language)
     section = html[html.index('id="limit-figures"') :]

@@ -9,8 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases import limits_services, services
-from cases.models import Case, ExcludedPeriod, Extension
+from cases import services
+from cases.models import Case
+from limits import services as limits_services
+from limits.models import ExcludedPeriod, Extension
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,13 +48,19 @@ def page(client, user, case):
     return response
 
 
+def clock_section(response) -> dict:
+    """The clock's section among the case page's sections (limits.views.case_sections)."""
+    [section] = [s for s in response.context["sections"] if s["template"] == "limits/clock_section.html"]
+    return section
+
+
 def test_case_page_shows_the_clock_and_its_ledger(client, case, clerk):
     limits_services.record_period(
         clerk, case, reason_code="public_notice", start=D(2026, 10, 1), end=D(2026, 10, 10), reason="公告送达"
     )
     limits_services.request_extension(clerk, case, length=2, reason="案情复杂")
     response = page(client, clerk, case)
-    section = response.context["limit_section"]
+    section = clock_section(response)
     stored = Case.objects.get(pk=case.pk)
     assert section["clock"].deadline == stored.deadline
     assert section["clock"].excluded_days == 10
@@ -64,13 +72,13 @@ def test_case_page_shows_the_clock_and_its_ledger(client, case, clerk):
     # The clerk records periods and could request, but a request is pending; the clerk does not decide.
     assert section["period_form"] is not None
     assert section["request_form"] is None and section["decision_form"] is None
-    assert reverse("cases:limit_period_record", args=[case.pk]) in html
+    assert reverse("limits:period_record", args=[case.pk]) in html
 
 
 def test_forms_shown_by_role(client, case, clerk, president, tracker):
     limits_services.request_extension(clerk, case, length=2, reason="x")
     for user, record, decide in [(clerk, True, False), (president, False, True), (tracker, False, True)]:
-        section = page(client, user, case).context["limit_section"]
+        section = clock_section(page(client, user, case))
         assert (section["period_form"] is not None, section["decision_form"] is not None) == (record, decide)
 
 
@@ -78,13 +86,13 @@ def test_record_and_end_a_period(client, case, handler):
     client.force_login(handler)
     before = Case.objects.get(pk=case.pk).deadline
     response = client.post(
-        reverse("cases:limit_period_record", args=[case.pk]),
+        reverse("limits:period_record", args=[case.pk]),
         {"period-reason_code": "appraisal", "period-start": "2026-10-01", "period-reason": "鉴定"},
     )
     assert response.status_code == 302 and response["Location"].endswith("#time-limit")
     period = ExcludedPeriod.objects.get(case=case)
     assert (period.end, period.recorded_by) == (None, handler)
-    response = client.post(reverse("cases:limit_period_end", args=[period.pk]), {"end-end": "2026-10-20"})
+    response = client.post(reverse("limits:period_end", args=[period.pk]), {"end-end": "2026-10-20"})
     assert response.status_code == 302
     period.refresh_from_db()
     assert period.end == D(2026, 10, 20)
@@ -94,13 +102,13 @@ def test_record_and_end_a_period(client, case, handler):
 def test_request_and_approve_an_extension(client, case, handler, president):
     before = Case.objects.get(pk=case.pk).deadline
     client.force_login(handler)
-    url = reverse("cases:limit_extension_request", args=[case.pk])
+    url = reverse("limits:extension_request", args=[case.pk])
     response = client.post(url, {"extension-length": "3", "extension-unit": "months", "extension-reason": "复杂"})
     assert response.status_code == 302
     extension = Extension.objects.get(case=case)
     client.force_login(president)
     response = client.post(
-        reverse("cases:limit_extension_decide", args=[extension.pk]),
+        reverse("limits:extension_decide", args=[extension.pk]),
         {"decision-decision": "approve", "decision-decided_on": "2026-11-27"},
     )
     assert response.status_code == 302
@@ -113,7 +121,7 @@ def test_refuse_an_extension(client, case, clerk, president):
     extension = limits_services.request_extension(clerk, case, length=3, reason="x")
     client.force_login(president)
     client.post(
-        reverse("cases:limit_extension_decide", args=[extension.pk]),
+        reverse("limits:extension_decide", args=[extension.pk]),
         {"decision-decision": "refuse", "decision-decided_on": "2026-11-27"},
     )
     extension.refresh_from_db()
@@ -123,10 +131,10 @@ def test_refuse_an_extension(client, case, clerk, president):
 def test_forms_are_refused_to_other_roles(client, case, clerk, president, tracker, outsider):
     period = limits_services.record_period(clerk, case, reason_code="appraisal", start=D(2026, 10, 1))
     extension = limits_services.request_extension(clerk, case, length=3, reason="x")
-    record = reverse("cases:limit_period_record", args=[case.pk])
-    end = reverse("cases:limit_period_end", args=[period.pk])
-    request = reverse("cases:limit_extension_request", args=[case.pk])
-    decide = reverse("cases:limit_extension_decide", args=[extension.pk])
+    record = reverse("limits:period_record", args=[case.pk])
+    end = reverse("limits:period_end", args=[period.pk])
+    request = reverse("limits:extension_request", args=[case.pk])
+    decide = reverse("limits:extension_decide", args=[extension.pk])
     period_data = {"period-reason_code": "auction", "period-start": "2026-10-01"}
     for user in (president, tracker):  # see the case, may not edit it
         client.force_login(user)
@@ -151,7 +159,7 @@ def test_forms_are_refused_to_other_roles(client, case, clerk, president, tracke
 def test_bad_period_keeps_the_input_and_shows_the_error_beside_the_field(client, case, handler):
     client.force_login(handler)
     response = client.post(
-        reverse("cases:limit_period_record", args=[case.pk]),
+        reverse("limits:period_record", args=[case.pk]),
         {
             "period-reason_code": "appraisal",
             "period-start": "2026-10-10",
@@ -173,7 +181,7 @@ def test_bad_period_keeps_the_input_and_shows_the_error_beside_the_field(client,
 def test_extension_beyond_the_maximum_is_shown_beside_length(client, case, handler):
     client.force_login(handler)
     response = client.post(
-        reverse("cases:limit_extension_request", args=[case.pk]),
+        reverse("limits:extension_request", args=[case.pk]),
         {"extension-length": "9", "extension-unit": "months", "extension-reason": "需要九个月"},
     )
     assert response.status_code == 200

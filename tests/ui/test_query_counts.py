@@ -13,6 +13,7 @@ from alerts import services as alert_services
 from alerts.models import Alert, DispatchItem, DispatchList, Notification
 from reports import services as report_services
 from reports.models import Bulletin
+from reports.periods import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def add_rows(make_case, handler, head, division, n):
             created_on=dt.date(2025, 6, 10),
         )
     Bulletin.objects.all().delete()
-    report_services.build_bulletin("2025-05")
+    report_services.build_bulletin(Period(2025, 5))
     report_services.snapshot_figures(dt.date(2025, 6, 10))
     return dl
 
@@ -77,7 +78,7 @@ def test_query_counts_do_not_grow_with_rows(client, make_case, handler, head, tr
             "/",
             reverse("alerts:tracking"),
             reverse("reports:bulletin_list"),
-            reverse("reports:jobs"),
+            reverse("jobs:jobs"),
             reverse("reports:overview"),
             reverse("reports:division", args=[division.pk]),
         ],

@@ -1,4 +1,4 @@
-"""Reports pages: overview and drill-down, bulletin publish / sign-off / downloads, jobs."""
+"""Reports pages: overview and drill-down, bulletin publish / sign-off / downloads."""
 
 import datetime as dt
 
@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from alerts.models import JobRun
+from jobs.models import JobRun
 from reports import services
 from reports.models import Bulletin
+from reports.periods import Period
 from reports.tasks import publish_bulletin_task
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def cases(make_case):
 
 @pytest.fixture
 def bulletin(cases):
-    services.build_bulletin("2025-05")
+    services.build_bulletin(Period(2025, 5))
     return Bulletin.objects.get(period="2025-05")
 
 
@@ -230,89 +231,6 @@ def test_bulletin_list(client, clerk, tracker, bulletin):
     assert client.get(reverse("reports:bulletin_list")).context["page"].rows == [bulletin]
 
 
-def test_jobs_page_runs_daily_tracking_for_a_date(client, tracker, clerk, cases):
-    client.force_login(clerk)
-    assert client.get(reverse("reports:jobs")).status_code == 403
-    client.force_login(tracker)
-    assert client.get(reverse("reports:jobs")).status_code == 200
-    response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10", "now": "on"})
-    assert response.status_code == 302
-    assert JobRun.objects.filter(job="track_daily", as_of=dt.date(2025, 6, 10), outcome="success").exists()
-    response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2030-01-01", "now": "on"})
-    assert response.status_code == 200 and response.context["form"].errors
-
-
-def test_jobs_page_queues_the_task_on_the_broker(client, tracker, broker_queue, django_capture_on_commit_callbacks):
-    import json
-
-    client.force_login(tracker)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
-    assert response.status_code == 302
-    messages = [json.loads(raw) for raw in broker_queue.lrange("celery", 0, -1)]
-    assert [(m["headers"]["task"], m["headers"]["argsrepr"]) for m in messages] == [
-        ("alerts.tasks.track_daily_task", "['2025-06-10']")
-    ]
-    assert not JobRun.objects.filter(outcome="waiting").exists()
-
-
-def test_jobs_page_records_the_job_when_the_broker_is_away(
-    client, tracker, broker_away, broker_queue, django_capture_on_commit_callbacks
-):
-    client.force_login(tracker)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("reports:jobs"), {"job": "track_daily", "as_of": "2025-06-10"})
-    assert response.status_code == 302
-    response = client.get(response["Location"])
-    assert response.status_code == 200
-    waiting = JobRun.objects.get(outcome="waiting")
-    assert (waiting.job, waiting.as_of, waiting.counts) == (
-        "track_daily",
-        dt.date(2025, 6, 10),
-        {"task": "alerts.tasks.track_daily_task", "args": ["2025-06-10"]},
-    )
-    assert waiting.trigger == f"web:{tracker.username}"
-    body = response.content.decode()
-    assert "queue" in body.lower() or "队列" in body
-
-
-def test_waiting_jobs_are_sent_once_when_the_broker_returns(tracker, broker_queue):
-    import json
-
-    from alerts.queueing import requeue_waiting
-
-    now = dt.datetime(2025, 6, 10, 1, 0, tzinfo=dt.UTC)
-    JobRun.objects.create(
-        job="track_daily",
-        as_of=dt.date(2025, 6, 10),
-        started_at=now,
-        finished_at=now,
-        outcome="waiting",
-        counts={"task": "alerts.tasks.track_daily_task", "args": ["2025-06-10"]},
-    )
-    assert requeue_waiting() == {"sent": 1, "still_waiting": 0}
-    assert requeue_waiting() == {"sent": 0, "still_waiting": 0}
-    assert JobRun.objects.get().outcome == "resent"
-    messages = [json.loads(raw) for raw in broker_queue.lrange("celery", 0, -1)]
-    assert [m["headers"]["task"] for m in messages] == ["alerts.tasks.track_daily_task"]
-
-
-@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"])
-def test_jobs_page_refuses_a_date_outside_the_range_and_starts_nothing(
-    client, tracker, cases, broker_queue, django_capture_on_commit_callbacks, day
-):
-    client.force_login(tracker)
-    for job in ("track_daily", "dispatch_weekly", "build_bulletin"):
-        for now in ("on", ""):
-            with django_capture_on_commit_callbacks(execute=True):
-                response = client.post(reverse("reports:jobs"), {"job": job, "as_of": day, "now": now})
-            assert response.status_code == 200, (job, now, response.status_code)
-            assert "as_of" in response.context["form"].errors
-            assert "1900-01-01" in response.content.decode()  # the message says the range
-    assert not JobRun.objects.exists()
-    assert broker_queue.llen("celery") == 0
-
-
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "today"])
 def test_overview_and_drill_down_with_a_date_outside_the_range_show_the_latest_figures(
     client, president, division, cases, day
@@ -326,19 +244,3 @@ def test_overview_and_drill_down_with_a_date_outside_the_range_show_the_latest_f
         assert "not a date from 1900-01-01 to 2999-12-31" in response.content.decode()
     response = client.get(reverse("reports:overview"), {"as_of": "1900-01-01"})
     assert response.status_code == 200
-
-
-def test_jobs_page_shows_every_kind_of_counts(client, tracker):
-    from django.utils import timezone
-
-    JobRun.objects.create(
-        job="dispatch_weekly",
-        as_of=dt.date(2025, 6, 9),
-        started_at=timezone.now(),
-        finished_at=timezone.now(),
-        outcome="success",
-        counts={"items": 3, "lists": 1, "weeks_built": ["2025-06-09"]},
-    )
-    client.force_login(tracker)
-    body = client.get(reverse("reports:jobs")).content.decode()
-    assert "items=3" in body

@@ -1,21 +1,8 @@
-"""Shared bits of the job commands: the --as-of option and the one-line report."""
+"""Shared bits of the job commands: the one-line report (the --as-of option: common.commands)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import CommandError
-
-from alerts.models import JobOutcome, JobRun
-
-
-def parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"--as-of must be a date as YYYY-MM-DD, not {value!r}") from exc
+from jobs.models import JobOutcome, JobRun
 
 
 def one_line(name: str, run: JobRun) -> str:

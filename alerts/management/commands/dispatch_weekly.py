@@ -2,8 +2,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from alerts.jobs import run_dispatch_weekly
+from common.commands import date_option
 
-from ._common import one_line, parse_date
+from ._common import one_line
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="A Monday, YYYY-MM-DD; default: this week's Monday.")
 
     def handle(self, *args, **options):
-        as_of = parse_date(options["as_of"])
+        as_of = date_option(options["as_of"])
         try:
             run = run_dispatch_weekly(as_of, trigger="command", wait=True)
         except ValidationError as exc:

@@ -2,8 +2,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from alerts.jobs import run_track_daily
+from common.commands import date_option
 
-from ._common import one_line, parse_date
+from ._common import one_line
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="YYYY-MM-DD; default: today (Asia/Shanghai).")
 
     def handle(self, *args, **options):
-        as_of = parse_date(options["as_of"])
+        as_of = date_option(options["as_of"])
         try:
             # An operator waits for a run already in progress rather than skipping.
             run = run_track_daily(as_of, trigger="command", wait=True)

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from alerts.models import JobOutcome
+from jobs.models import JobOutcome
 from reports.periods import Period
 from reports.services import run_bulletin_job
 

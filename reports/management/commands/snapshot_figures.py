@@ -1,18 +1,10 @@
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from common.commands import date_option
 from reports.periods import month_ends
 from reports.services import backfill_snapshots, run_snapshot_job
-
-
-def _date(value: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from exc
 
 
 class Command(BaseCommand):
@@ -29,15 +21,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             if options["start"]:
-                start = _date(options["start"], "--from")
-                end = _date(options["end"], "--to") if options["end"] else timezone.localdate()
+                start = date_option(options["start"], "--from")
+                end = date_option(options["end"], "--to") if options["end"] else timezone.localdate()
                 if end < start:
                     raise CommandError("--to must not be before --from")
                 result = backfill_snapshots(month_ends(start, end))
                 days = ", ".join(d.isoformat() for d in result.days) or "none"
                 self.stdout.write(f"snapshot_figures: {len(result.days)} month ends ({days}), {result.rows} rows")
                 return
-            as_of = _date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
+            as_of = date_option(options["as_of"]) if options["as_of"] else timezone.localdate()
             run = run_snapshot_job(as_of, trigger="command", wait=True)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
