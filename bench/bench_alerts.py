@@ -105,7 +105,7 @@ WITH ageing AS (
 ), clocks AS (
     SELECT c.id,
            CASE WHEN c.limit_paused_from IS NULL THEN c.deadline
-                ELSE COALESCE((SELECT min(wd.day) FROM cases_workingday wd
+                ELSE COALESCE((SELECT min(wd.day) FROM {workingday} wd
                                 WHERE wd.is_working
                                   AND wd.day >= c.limit_raw + GREATEST(%(d)s - c.limit_paused_from + 1, 0)),
                               c.limit_raw + GREATEST(%(d)s - c.limit_paused_from + 1, 0)) END AS deadline
@@ -238,12 +238,14 @@ def first_run_statement(day: dt.date, window: int, notifications: bool = False) 
     """The first run's INSERT … SELECT (with its notifications: one statement writing both), its
     foreign keys checked by the statement, rolled back. Returns the rows it wrote (notifications
     when asked for, else alerts)."""
+    from limits.models import WorkingDay
+
     rows = 0
-    sql, params = FIRST_RUN_SQL, _days(day, window)
+    sql, params = FIRST_RUN_SQL.replace("{workingday}", WorkingDay._meta.db_table), _days(day, window)
     if notifications:
         owners, owner_params = _owners()
         sql = FIRST_RUN_WITH_NOTIFICATIONS_SQL.format(
-            insert=FIRST_RUN_SQL.strip().removesuffix("ON CONFLICT DO NOTHING") + "ON CONFLICT DO NOTHING",
+            insert=sql.strip(),
             owners=owners,
         )
         params = {**params, **owner_params}
