@@ -12,17 +12,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
+from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Court
 from limits import rule as limits
 from limits import services as limits_services
 
-from .models import Alert, AlertKind, AlertResolution, EngineSettings, LimitLevel, NotificationKind
+from .models import (
+    Alert,
+    AlertKind,
+    AlertResolution,
+    EngineSettings,
+    LimitLevel,
+    LimitTrackingState,
+    NotificationKind,
+)
 from .notifications import notify_alert_owners, notify_raised, notify_tracking_officers, split_subject
-from .sql import insert_alerts
+from .sql import insert_alerts, insert_select
 
 # Highest first: the level of a case is the first whose condition holds.
 LEVEL_DAYS = [(LimitLevel.DAYS_7, 7), (LimitLevel.DAYS_15, 15), (LimitLevel.DAYS_30, 30)]
@@ -54,66 +63,135 @@ def level_expression() -> SqlCase:
     )
 
 
+def near_arms(as_of: dt.date) -> list[Q]:
+    """Open cases whose clock can be at a level on `as_of` -- a running clock whose stored deadline
+    is within 30 days, or a stopped one -- as three disjoint conditions, each answered by an index:
+    open cases' deadlines and open cases' stopped clocks (partial indexes holding the columns the
+    rule reads, so that no table row is read), and cases closed after `as_of` (a past day only)."""
+    still_open, closed_later = limits.open_on_parts(as_of)
+    near = Q(deadline__lte=as_of + dt.timedelta(days=LEVEL_DAYS[-1][1]))
+    stopped_clock = Q(limit_paused_from__isnull=False)
+    return [still_open & near, still_open & stopped_clock & ~near, closed_later & (near | stopped_clock)]
+
+
+def cases_near_levels(court: Court, as_of: dt.date, arm: Q | None = None) -> QuerySet[Case]:
+    """Open cases of `court` that may be at a time-limit alert level on `as_of` (stored deadline
+    within 30 days, or a stopped clock; `arm`: one of the `near_arms` only), with `limit_level`
+    ("" below every level) and `limit_deadline` annotated."""
+    if arm is None:
+        arm = Q(pk__in=[])
+        for each in near_arms(as_of):
+            arm |= each
+    return limits.annotate_clock(Case.objects.filter(court=court).filter(arm), as_of).annotate(
+        limit_level=level_expression()
+    )
+
+
 def cases_at_levels(court: Court, as_of: dt.date) -> QuerySet[Case]:
     """Open cases of `court` at a time-limit alert level on `as_of`, with `limit_level` and
     `limit_deadline` annotated."""
-    # Only a running clock whose stored deadline is within 30 days, or a stopped one, can be at a
-    # level: the indexed `deadline` keeps the daily scan to those.
-    near = Q(deadline__lte=as_of + dt.timedelta(days=LEVEL_DAYS[-1][1])) | Q(limit_paused_from__isnull=False)
-    return (
-        limits.annotate_clock(Case.objects.filter(court=court).filter(limits.open_on_q(as_of)).filter(near), as_of)
-        .annotate(limit_level=level_expression())
-        .exclude(limit_level="")
-    )
+    return cases_near_levels(court, as_of).exclude(limit_level="")
 
 
-def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
+STATE_TABLE = LimitTrackingState._meta.db_table
+
+
+def _fill_state(courts: list[Court], as_of: dt.date) -> int:
+    """Create this connection's temporary table of the cases at a level or with a stopped clock on
+    `as_of` and fill it: one index scan of the cases near their deadline, per court."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STATE_TABLE} (case_id bigint NOT NULL, court_id bigint NOT NULL, "
+            "level varchar(20) NOT NULL, deadline date NOT NULL, stopped boolean NOT NULL, candidate boolean NOT NULL)"
+        )
+    filled = 0
+    stopped = Q(limit_paused_from__lte=as_of)
+    for court in courts:
+        for arm in near_arms(as_of):  # one statement per index
+            rows = (
+                cases_near_levels(court, as_of, arm)
+                .filter(~Q(limit_level="") | stopped)
+                .annotate(
+                    s_stopped=SqlCase(
+                        When(stopped, then=Value(True)), default=Value(False), output_field=BooleanField()
+                    ),
+                    s_candidate=Value(False),
+                )
+                .values_list("pk", "court_id", "limit_level", "limit_deadline", "s_stopped", "s_candidate")
+            )
+            filled += insert_select(
+                LimitTrackingState, ["case", "court_id", "level", "deadline", "stopped", "candidate"], rows
+            )
+    if connection.vendor == "postgresql":
+        # Autovacuum never analyses temporary tables (see alerts.tracking).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {STATE_TABLE}")
+    return filled
+
+
+def _drop_state() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
+
+
+def _track(courts: list[Court], as_of: dt.date) -> dict[str, int]:
     counts: dict[str, int] = {}
-    engine = EngineSettings.for_court(court)
-    alerts = Alert.objects.time_limit().filter(case__court=court)
+    _fill_state(courts, as_of)
+    alerts = Alert.objects.time_limit()
     active = alerts.filter(resolved_on__isnull=True)
-    current = cases_at_levels(court, as_of)
+    state = LimitTrackingState.objects.all()
 
     # 1. Resolve alerts of cases no longer open, and alerts whose level no longer holds (an
     #    extension or an excluded period moved the deadline). While a period runs the level
-    #    stays, so a suspended case keeps its alert.
-    counts["resolved_closed"] = active.exclude(case__in=Case.objects.filter(limits.open_on_q(as_of))).update(
-        resolved_on=as_of, resolution=AlertResolution.CLOSED
+    #    stays, so a suspended case keeps its alert. Every case in the state is open, so only the
+    #    few alerts whose case is not there are looked up in the case table.
+    counts["resolved_closed"] = (
+        active.exclude(Exists(state.filter(case_id=OuterRef("case_id"))))
+        .exclude(limits.open_on_q(as_of, prefix="case__"))
+        .update(resolved_on=as_of, resolution=AlertResolution.CLOSED)
     )
-    same_level = current.filter(pk=OuterRef("case_id"), limit_level=OuterRef("level"))
     # A stopped clock (a running excluded period) keeps its alert: its days remaining only
     # wobble with the holidays the moving deadline lands on.
-    counts["resolved_level_changed"] = (
-        active.exclude(Exists(same_level))
-        .exclude(case__limit_paused_from__lte=as_of)
-        .update(resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED)
+    same_level_or_stopped = state.filter(case_id=OuterRef("case_id")).filter(
+        Q(level=OuterRef("level")) | Q(stopped=True)
+    )
+    counts["resolved_level_changed"] = active.exclude(Exists(same_level_or_stopped)).update(
+        resolved_on=as_of, resolution=AlertResolution.LEVEL_CHANGED
     )
 
     # 2. Cases at a level without an active alert: reactivate the alert of the same level and
-    #    deadline if there is one (a closing undone), else raise one.
-    has_active = Exists(Alert.objects.time_limit().filter(case=OuterRef("pk"), resolved_on__isnull=True))
-    candidates = current.exclude(has_active).exclude(limit_paused_from__lte=as_of)
-    same_alert = candidates.filter(
-        pk=OuterRef("case_id"), limit_level=OuterRef("level"), limit_deadline=OuterRef("line_date")
+    #    deadline if there is one (a closing undone), else raise one. They are marked once, here,
+    #    before the alerts table changes under the statistics the later statements are planned on.
+    state.exclude(level="").filter(stopped=False).exclude(Exists(active.filter(case_id=OuterRef("case_id")))).update(
+        candidate=True
     )
-    counts["reactivated"] = (
-        alerts.filter(resolved_on__isnull=False).filter(Exists(same_alert)).update(resolved_on=None, resolution="")
-    )
+    candidates = state.filter(candidate=True)
+    # Driven from the candidates through the unique (case, level, line) index.
+    resolved_twin = alerts.filter(
+        case_id=OuterRef("case_id"), level=OuterRef("level"), line_date=OuterRef("deadline"), resolved_on__isnull=False
+    ).order_by()
+    twins = candidates.annotate(twin=Subquery(resolved_twin.values("pk")[:1])).filter(twin__isnull=False)
+    counts["reactivated"] = alerts.filter(pk__in=twins.values("twin")).update(resolved_on=None, resolution="")
     counts["raised"] = insert_alerts(
-        candidates,
-        case="pk",
+        candidates.exclude(Exists(active.filter(case_id=OuterRef("case_id")))),
+        case="case_id",
         kind=AlertKind.TIME_LIMIT,
-        level=F("limit_level"),
-        line=F("limit_deadline"),
+        level=F("level"),
+        line=F("deadline"),
         as_of=as_of,
     )
 
     # 3. Escalate an overrun one step when it is still active N days after it was raised.
-    counts["escalated"] = active.filter(
-        level=LimitLevel.OVERDUE,
-        escalation_step=0,
-        raised_on__lte=as_of - dt.timedelta(days=engine.over_6m_escalation_days),
-    ).update(escalation_step=1, escalated_on=as_of)
+    counts["escalated"] = 0
+    for court in courts:
+        engine = EngineSettings.for_court(court)
+        scope = active if len(courts) == 1 else active.filter(case__court=court)
+        counts["escalated"] += scope.filter(
+            level=LimitLevel.OVERDUE,
+            escalation_step=0,
+            raised_on__lte=as_of - dt.timedelta(days=engine.over_6m_escalation_days),
+        ).update(escalation_step=1, escalated_on=as_of)
 
     # 4. Notifications keyed per alert: a rerun finds them written.
     written = notify_raised(active.filter(raised_on=as_of), owners=OWNERS, subjects=SUBJECTS, as_of=as_of)
@@ -127,6 +205,7 @@ def _track_court(court: Court, as_of: dt.date) -> dict[str, int]:
             as_of=as_of,
         )
     counts["notifications"] = written
+    _drop_state()
     return counts
 
 
@@ -134,9 +213,7 @@ def track_limits(as_of: dt.date) -> dict[str, Any]:
     """The time-limit part of the daily job, for `as_of`. Called by `alerts.tracking.track_daily`."""
     totals: dict[str, Any] = {}
     upkeep = limits_services.daily_limits_job(as_of)  # running clocks, hidden-overrun flags
-    for court in Court.objects.order_by("pk"):
-        for name, value in _track_court(court, as_of).items():
-            totals[name] = totals.get(name, 0) + value
+    totals.update(_track(list(Court.objects.order_by("pk")), as_of))
     if upkeep["raised"]:
         notify_tracking_officers(
             kind=NotificationKind.ALERT_RAISED,

@@ -588,3 +588,29 @@ class TrackingState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.level}"
+
+
+class LimitTrackingState(models.Model):
+    """The time-limit level and deadline, on the as-of date of one daily run, of every open case at
+    a time-limit alert level or with a stopped clock.
+
+    Like `TrackingState`, not a stored table: `alerts.limits` creates it as a temporary table on its
+    own connection, fills it with one index scan of the cases near their deadline (the rule's
+    queryset expressions from `cases.limits`) and compares the time-limit alerts with it.
+    """
+
+    case = models.OneToOneField(
+        Case, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    court_id = models.BigIntegerField()
+    level = models.CharField(max_length=20, blank=True)  # "" for a stopped clock below every level
+    deadline = models.DateField()
+    stopped = models.BooleanField(default=False)  # a running excluded period on the as-of date
+    candidate = models.BooleanField(default=False)
+
+    class Meta:
+        managed = False
+        db_table = "alerts_limit_tracking_state"
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.level}"

@@ -1,8 +1,14 @@
 """Demo data: a realistic county court, deterministic for a seed.
 
-Cases are generated in memory and written in bulk (COPY on PostgreSQL, bulk_create elsewhere);
-their "registered" events are then written by one INSERT … SELECT. A million cases take a few
-minutes on PostgreSQL (see bench/RESULTS.md).
+Cases are generated in memory with the columns the apps above the register fill for new cases
+(`extensions.prepare_new`: the statutory clock), worked out once per filing date and kind of case,
+and written in bulk (COPY on PostgreSQL, bulk_create
+elsewhere); their "registered" and "closed" events are then written by one INSERT … SELECT each.
+On PostgreSQL the case and event tables' secondary indexes, unique and foreign-key constraints are
+dropped for the load and rebuilt after it, in the same transaction, with the same definitions:
+building an index once is several times cheaper than keeping it up to date row by row, and a
+foreign key added to a full table is checked by one query instead of a trigger per row. A million
+cases take about a minute and a half on PostgreSQL (see bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import io
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -20,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import ageing, case_numbers, extensions
-from .models import Case, CaseEvent, Court, Division, DivisionKind, User
+from .models import Case, CaseEvent, CaseStatus, Court, Division, DivisionKind, User
 from .roles import Role
 
 DEMO_PASSWORD = "courtflow-demo"  # noqa: S105 - printed on screen for the demo logins
@@ -305,6 +312,50 @@ def generate_cases(
         }
 
 
+def with_derived_columns(rows: Iterator[dict], today: dt.date) -> Iterator[dict]:
+    """The case rows with the columns the apps above the register fill for new cases
+    (`extensions.prepare_new`: the statutory clock, a suspended case's suspension running from
+    `today`). What they fill depends on the filing date, the kind of case and whether it is
+    suspended, so it is worked out once for every such combination the demo can draw (one call,
+    before the rows are read: they are read during a COPY, when the connection runs no other
+    statement), and copied into each row."""
+    start = today.replace(year=today.year - 3)  # as generate_cases
+    kinds = {
+        (case_numbers.CASE_TYPES[code].category, case_numbers.CASE_TYPES[code].stage, procedure)
+        for code, _share, _divisions in TYPE_MIX
+        for procedure, _weight in PROCEDURES.get(code, [("other", 1.0)])
+    }
+    days = [start + dt.timedelta(days=n) for n in range((today - start).days + 1)]
+    keys = [(day, *kind, suspended) for day in days for kind in sorted(kinds) for suspended in (False, True)]
+    return _with_derived(rows, _derive(keys, today), today)
+
+
+def _with_derived(rows: Iterator[dict], derived: dict[tuple, dict], today: dt.date) -> Iterator[dict]:
+    for row in rows:
+        key = (row["filed_on"], row["category"], row["stage"], row["procedure"], row["status"] == CaseStatus.SUSPENDED)
+        if key not in derived:  # not drawn from the tables above: worked out on its own
+            derived.update(_derive([key], today))
+        row.update(derived[key])
+        yield row
+
+
+def _derive(keys: list[tuple], today: dt.date) -> dict[tuple, dict]:
+    probes = [
+        Case(
+            filed_on=filed_on,
+            category=category,
+            stage=stage,
+            procedure=procedure,
+            status=CaseStatus.SUSPENDED if suspended else CaseStatus.OPEN,
+        )
+        for filed_on, category, stage, procedure, suspended in keys
+    ]
+    extensions.prepare_new(probes, today)
+    return {
+        key: {name: getattr(case, name) for name in DERIVED_COLUMNS} for key, case in zip(keys, probes, strict=True)
+    }
+
+
 COLUMNS = [
     "court_id",
     "case_number",
@@ -330,46 +381,99 @@ COLUMNS = [
     "line_12m",
     "line_15m",
 ]
+# The columns the register leaves to the apps above it (the statutory clock): filled for new cases
+# by `extensions.prepare_new`, copied with the rest.
+DERIVED_COLUMNS = [
+    field.attname
+    for field in Case._meta.concrete_fields
+    if not field.primary_key and field.attname not in (*COLUMNS, "created_at", "updated_at")
+]
+COLUMNS += DERIVED_COLUMNS
+
+
+class _CopySource(io.TextIOBase):
+    """The rows as COPY text, produced as PostgreSQL reads them: one COPY statement streams every
+    row, so that the server stores one part while Python generates the next (two cores busy)."""
+
+    def __init__(self, rows: Iterator[dict], now: dt.datetime, every: int, progress: Callable[[int], None] | None):
+        self.rows, self.every, self.progress = rows, every, progress
+        self.stamps = f"\t{now.isoformat()}\t{now.isoformat()}\n"  # created_at, updated_at
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        lines, length = [], 0
+        for row in self.rows:
+            line = (
+                "\t".join(
+                    [
+                        "\\N" if v is None else ("t" if v else "f") if v.__class__ is bool else str(v)
+                        for v in map(row.__getitem__, COLUMNS)
+                    ]
+                )
+                + self.stamps
+            )
+            lines.append(line)
+            length += len(line)
+            self.count += 1
+            if self.progress and self.count % self.every == 0:
+                self.progress(self.count)
+            if 0 <= size <= length:
+                break
+        return "".join(lines)
 
 
 def _copy_rows(
     rows: Iterator[dict], now: dt.datetime, batch: int = 50_000, progress: Callable[[int], None] | None = None
 ) -> int:
-    """PostgreSQL COPY, in batches so memory stays flat."""
+    """PostgreSQL COPY of every row in one statement, read as it is generated (memory stays flat);
+    `progress` hears of every `batch` rows."""
     cols = COLUMNS + ["created_at", "updated_at"]
-    total = 0
+    source = _CopySource(rows, now, batch, progress)
     with connection.cursor() as cursor:
-        buf = io.StringIO()
-        n = 0
+        # Read in parts of 256 KiB (the size argument of psycopg2's copy_expert).
+        cursor.copy_expert(f"COPY cases_case ({', '.join(cols)}) FROM STDIN WITH (FORMAT text)", source, 256 * 1024)
+    return source.count
 
-        def flush():
-            buf.seek(0)
-            cursor.copy_expert(f"COPY cases_case ({', '.join(cols)}) FROM STDIN WITH (FORMAT text)", buf)
 
-        for row in rows:
-            values = []
-            for c in COLUMNS:
-                v = row[c]
-                if v is None:
-                    values.append("\\N")
-                elif isinstance(v, bool):
-                    values.append("t" if v else "f")
-                else:
-                    values.append(str(v))
-            values += [now.isoformat(), now.isoformat()]
-            buf.write("\t".join(values) + "\n")
-            n += 1
-            if n == batch:
-                flush()
-                total += n
-                if progress:
-                    progress(total)
-                buf = io.StringIO()
-                n = 0
-        if n:
-            flush()
-            total += n
-    return total
+@contextmanager
+def _rebuilt_after(*models) -> Iterator[None]:
+    """PostgreSQL, empty tables: drop the secondary indexes and the unique and foreign-key
+    constraints of `models`' tables, and create them again, same names and definitions, after the
+    block (in the caller's transaction)."""
+    tables = [model._meta.db_table for model in models]
+    with connection.cursor() as cursor:
+        # Deferred checks still pending from earlier in the transaction run now: ALTER TABLE
+        # refuses a table with pending trigger events.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u') ORDER BY conrelid, conname",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
+            "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary "
+            "AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid) "
+            "ORDER BY indrelid, indexrelid",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _definition in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in constraints:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to the foreign keys' own timing
 
 
 def _bulk_rows(rows: Iterator[dict], batch: int = 5_000) -> int:
@@ -396,33 +500,40 @@ def seed(
     today = today or timezone.localdate()
     rng = random.Random(seed_value)
     court, divisions, handlers, demo = build_staff(rng)
-    rows = generate_cases(rng, court, divisions, handlers, count, today)
+    rows = with_derived_columns(generate_cases(rng, court, divisions, handlers, count, today), today)
     now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            written = _copy_rows(rows, now, progress=progress)
+            with _rebuilt_after(Case, CaseEvent):
+                written = _copy_rows(rows, now, progress=progress)
+                _write_events(now)
         else:
             written = _bulk_rows(rows)
-        # One statement for every case's "registered" event, and one for the closings.
-        with connection.cursor() as cursor:
-            table = CaseEvent._meta.db_table
-            cursor.execute(
-                f"INSERT INTO {table} (case_id, kind, actor_id, occurred_at, effective_on, before, after, note) "
-                f"SELECT id, 'registered', NULL, %s, filed_on, '{{}}', '{{}}', 'demo data' FROM cases_case",
-                [now],
-            )
-            cursor.execute(
-                f"INSERT INTO {table} (case_id, kind, actor_id, occurred_at, effective_on, before, after, note) "
-                f"SELECT id, 'closed', NULL, %s, closed_on, '{{}}', '{{}}', 'demo data' FROM cases_case "
-                f"WHERE closed_on IS NOT NULL",
-                [now],
-            )
-    # What the other apps derive from the cases (the statutory clock: rule and deadline).
+            _write_events(now)
+    # What the other apps derive from the loaded cases (the clock: the running suspension periods).
     extensions.after_seeded(court, today)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cases_case")
     return SeedResult(court=court, users=demo, cases=written)
+
+
+def _write_events(now: dt.datetime) -> None:
+    """One statement for every case's "registered" event, and one for the closings, in the order of
+    the cases (the events' ids do not depend on where the rows landed in the table)."""
+    with connection.cursor() as cursor:
+        table = CaseEvent._meta.db_table
+        cursor.execute(
+            f"INSERT INTO {table} (case_id, kind, actor_id, occurred_at, effective_on, before, after, note) "
+            f"SELECT id, 'registered', NULL, %s, filed_on, '{{}}', '{{}}', 'demo data' FROM cases_case ORDER BY id",
+            [now],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (case_id, kind, actor_id, occurred_at, effective_on, before, after, note) "
+            f"SELECT id, 'closed', NULL, %s, closed_on, '{{}}', '{{}}', 'demo data' FROM cases_case "
+            f"WHERE closed_on IS NOT NULL ORDER BY id",
+            [now],
+        )
 
 
 @transaction.atomic

@@ -52,7 +52,8 @@ class CaseExtension:
         """After cases were saved or registered one by one (status before None)."""
 
     def seeded(self, court: Court, today: dt.date) -> None:
-        """After the demo court's cases were loaded in bulk (`seed_demo`)."""
+        """After the demo court's cases were loaded in bulk (`seed_demo`), with the columns
+        `prepare_new` filled for cases like them."""
 
     def annotate(self, queryset: QuerySet, as_of: dt.date) -> QuerySet:
         """Computed columns for case reads as of a date (the case API)."""

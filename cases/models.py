@@ -200,6 +200,15 @@ class ClosureMethod(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# What the daily job reads of an open case for the time-limit rule's queryset expressions
+# (cases.limits.annotate_clock), held by the partial indexes it scans.
+_CLOCK_READ = ["id", "court", "filed_on", "closed_on", "limit_raw", "limit_paused_from", "deadline", "limit_nominal"]
+
+
+def _clock_include(key: str, *more: str) -> list[str]:
+    return [name for name in _CLOCK_READ if name != key] + list(more)
+
+
 class Case(models.Model):
     court = models.ForeignKey(Court, on_delete=models.PROTECT, related_name="cases", verbose_name=_("court"))
     case_number = models.CharField(
@@ -348,6 +357,27 @@ class Case(models.Model):
             # Ordering by case number as year, court, type, sequence.
             models.Index(fields=["year", "court_code", "case_type", "seq"], name="case_number_order"),
             models.Index(fields=["closed_on"], name="case_closed_on"),
+            # The daily job's time-limit part (cases.limits, alerts.limits): open cases whose stored
+            # deadline is near, whose clock is stopped, or whose limit without exclusions has passed,
+            # with the columns the rule reads, so that the job reads no table row for them.
+            models.Index(
+                fields=["deadline"],
+                include=_clock_include("deadline"),
+                condition=Q(closed_on__isnull=True),
+                name="case_open_deadline",
+            ),
+            models.Index(
+                fields=["limit_paused_from"],
+                include=_clock_include("limit_paused_from"),
+                condition=Q(closed_on__isnull=True, limit_paused_from__isnull=False),
+                name="case_open_paused",
+            ),
+            models.Index(
+                fields=["limit_nominal"],
+                include=_clock_include("limit_nominal", "limit_excluded_days"),
+                condition=Q(closed_on__isnull=True),
+                name="case_open_nominal",
+            ),
         ]
 
     def __str__(self) -> str:

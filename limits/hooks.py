@@ -76,8 +76,9 @@ class ClockExtension(CaseExtension):
         services.after_cases_change(actor, changes, effective_on, today=today)
 
     def seeded(self, court: Court, today: dt.date) -> None:
-        # Rule and deadline for every case loaded (suspended ones from today).
-        services.initialise_clocks(Case.objects.filter(court=court), today)
+        # The demo's rows carry the clock `prepare_new` worked out (rule and deadline, suspended
+        # cases stopped from today); what remains is each suspended case's running period.
+        services.open_initial_suspensions(Case.objects.filter(court=court), today)
 
     def annotate(self, queryset: QuerySet, as_of: dt.date) -> QuerySet:
         return rule.annotate_clock(queryset, as_of)

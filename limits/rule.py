@@ -328,6 +328,15 @@ def open_on_q(as_of: dt.date, prefix: str = "") -> Q:
     return ageing_open_on_q(as_of, prefix) & Q(**{f"{prefix}limit_raw__isnull": False})
 
 
+def open_on_parts(as_of: dt.date, prefix: str = "") -> tuple[Q, Q]:
+    """`open_on_q` as two disjoint conditions whose OR it is: not closed, and closed after `as_of`.
+    For statements run once per part, each answered by its own index (a partial index of open
+    cases, the closing-date index); `open_on_q` itself is an OR no single index answers."""
+    p = prefix
+    base = Q(**{f"{p}filed_on__lte": as_of, f"{p}limit_raw__isnull": False})
+    return base & Q(**{f"{p}closed_on__isnull": True}), base & Q(**{f"{p}closed_on__gt": as_of})
+
+
 def days_remaining_expression(as_of: dt.date, prefix: str = ""):
     """SQL twin of `days_remaining`: NULL unless the case is open on `as_of` and has a rule."""
     return Case(

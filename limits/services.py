@@ -185,7 +185,14 @@ def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = 
     _store_deadlines(with_rule.filter(closed_on__isnull=True), today)
     closed = with_rule.filter(closed_on__isnull=False)
     _store_deadlines(closed, today)  # no periods: the deadline is the raw date's next working day
-    suspended = with_rule.filter(status=CaseStatus.SUSPENDED).exclude(
+    open_initial_suspensions(with_rule, today)
+    return total
+
+
+def open_initial_suspensions(queryset: QuerySet, today: dt.date) -> None:
+    """The running suspension period, from `today`, of each case of `queryset` loaded in bulk as
+    suspended with a time limit and without one (the clocks were prepared with it)."""
+    suspended = queryset.filter(limit_rule__isnull=False, status=CaseStatus.SUSPENDED).exclude(
         Exists(ExcludedPeriod.objects.filter(case=OuterRef("pk"), end__isnull=True, reason_code="suspension"))
     )
     ExcludedPeriod.objects.bulk_create(
@@ -195,7 +202,6 @@ def initialise_clocks(queryset: QuerySet | None = None, today: dt.date | None = 
         ),
         batch_size=2000,
     )
-    return total
 
 
 def _initialise_clocks_in_python(qs: QuerySet, today: dt.date, batch: int = 2000) -> int:
@@ -237,26 +243,31 @@ def record_initial_periods(actor: User | None, cases: list[Case], today: dt.date
     record_bulk(ExcludedPeriod, periods, update=False)
 
 
-def refresh_deadlines(as_of: dt.date | None = None, queryset: QuerySet | None = None) -> int:
+def refresh_deadlines(
+    as_of: dt.date | None = None, queryset: QuerySet | None = None, *, changed_only: bool = False
+) -> int:
     """Set-based: bring the stored `deadline` up to `as_of` for open cases with a running period
     (or the open cases of `queryset`, e.g. after a calendar change). One UPDATE; idempotent.
-    Closed cases keep the deadline they closed with."""
+    Closed cases keep the deadline they closed with. `changed_only` writes only the rows whose
+    deadline moves (and returns their number): the daily job's way, as every write of a case row
+    rewrites all of its indexes."""
     as_of = as_of or timezone.localdate()
+    # The partial index of open cases with a stopped clock finds them without reading the table.
     qs = queryset if queryset is not None else Case.objects.filter(limit_paused_from__isnull=False)
-    return _store_deadlines(qs.filter(limit_raw__isnull=False, closed_on__isnull=True), as_of)
+    return _store_deadlines(qs.filter(limit_raw__isnull=False, closed_on__isnull=True), as_of, changed_only)
 
 
-def _store_deadlines(qs: QuerySet, as_of: dt.date) -> int:
+def _store_deadlines(qs: QuerySet, as_of: dt.date, changed_only: bool = False) -> int:
     first_working = (
         WorkingDay.objects.filter(day__gte=limits.raw_expression(as_of, OuterRef), is_working=True)
         .order_by("day")
         .values("day")[:1]
     )
+    deadline = Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of))
+    if changed_only:
+        qs = qs.alias(new_deadline=deadline).exclude(deadline=F("new_deadline"))
     # updated_at moves too, so that an integration's incremental sync (updated_since) sees the new deadline.
-    return qs.update(
-        deadline=Coalesce(Subquery(first_working, output_field=DateField()), limits.raw_expression(as_of)),
-        updated_at=timezone.now(),
-    )
+    return qs.update(deadline=deadline, updated_at=timezone.now())
 
 
 def refresh_all_deadlines(as_of: dt.date | None = None) -> int:
@@ -688,11 +699,17 @@ def hidden_overrun_candidates(as_of: dt.date) -> dict[str, dict[int, dict]]:
 
     # 1. Time since filing beyond base + extensions + margin, while excluded days keep the
     #    case inside its deadline.
-    filled = (
-        limits.annotate_clock(open_cases, as_of)
-        .filter(limit_nominal__lt=as_of - dt.timedelta(days=t["margin_days"]), days_remaining__gte=0)
+    past_nominal = as_of - dt.timedelta(days=t["margin_days"])
+    # One statement per part of "open" (limits.open_on_parts), each on its own index: the partial
+    # index of open cases' limit without exclusions holds every column read (no table row is read).
+    filled = [
+        row
+        for part in limits.open_on_parts(as_of)
+        for row in limits.annotate_clock(Case.objects.filter(part), as_of)
+        .filter(limit_nominal__lt=past_nominal, days_remaining__gte=0)
         .values("id", "limit_nominal", "limit_deadline", "limit_excluded_days")
-    )
+        .order_by()
+    ]
     found[HiddenOverrunRule.FILLED_BY_EXCLUSIONS] = {
         r["id"]: {
             "limit_without_exclusions": r["limit_nominal"].isoformat(),
@@ -765,10 +782,13 @@ def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
     stats = {"raised": 0, "cleared": 0}
     for rule, cases in found.items():
         running = HiddenOverrunFlag.objects.filter(rule=rule, cleared_on__isnull=True)
-        stats["cleared"] += (
-            running.exclude(case_id__in=list(cases)).filter(first_flagged_on__lte=as_of).update(cleared_on=as_of)
-        )
-        existing = dict(running.filter(case_id__in=list(cases)).values_list("case_id", "id"))
+        # The rule's running flags, read once (at most one per case); what changes is worked out
+        # here and written by id: no statement carries the thousands of case ids found.
+        flags = list(running.values_list("id", "case_id", "first_flagged_on", "last_seen_on", "evidence"))
+        cleared = [pk for pk, cid, first, _s, _e in flags if cid not in cases and first <= as_of]
+        not_yet = [pk for pk, cid, first, _s, _e in flags if cid not in cases and first > as_of]
+        existing = {cid: (pk, evidence) for pk, cid, _f, _s, evidence in flags if cid in cases}
+        stats["cleared"] += HiddenOverrunFlag.objects.filter(id__in=cleared).update(cleared_on=as_of)
         new = [
             HiddenOverrunFlag(case_id=cid, rule=rule, first_flagged_on=as_of, last_seen_on=as_of, evidence=ev)
             for cid, ev in cases.items()
@@ -776,19 +796,21 @@ def check_hidden_overruns(as_of: dt.date | None = None) -> dict[str, int]:
         ]
         HiddenOverrunFlag.objects.bulk_create(new, ignore_conflicts=True)
         stats["raised"] += len(new)
-        changed = []
-        for flag in HiddenOverrunFlag.objects.filter(id__in=existing.values()):
-            flag.last_seen_on = max(flag.last_seen_on, as_of)
-            flag.evidence = cases[flag.case_id]
-            changed.append(flag)
-        HiddenOverrunFlag.objects.bulk_update(changed, ["last_seen_on", "evidence"], batch_size=1000)
+        # Flags seen again: the day (the new ones carry it already), and the evidence where it changed.
+        running.filter(last_seen_on__lt=as_of).exclude(id__in=not_yet).update(last_seen_on=as_of)
+        changed = [
+            HiddenOverrunFlag(id=pk, evidence=cases[cid])
+            for cid, (pk, evidence) in existing.items()
+            if evidence != cases[cid]
+        ]
+        update_rows(HiddenOverrunFlag, changed, ["evidence"])
     return stats
 
 
 def daily_limits_job(as_of: dt.date | None = None) -> dict[str, int]:
     """What the daily job runs for the time limits: refresh running clocks, then check."""
     as_of = as_of or timezone.localdate()
-    refreshed = refresh_deadlines(as_of)
+    refreshed = refresh_deadlines(as_of, changed_only=True)
     return {"refreshed": refreshed, **check_hidden_overruns(as_of)}
 
 
