@@ -1,6 +1,8 @@
 """Time-limit warnings in the daily job: alerts at 30, 15 and 7 days before the statutory
 deadline and on overrun, with the ageing alerts' owners, dedup, acknowledgement, digest and
-escalation; plus the time-limit upkeep (running clocks, hidden-overrun check) of the day.
+escalation; and the tracking officer told of the day's new hidden-overrun flags. The clocks'
+upkeep itself (running clocks, hidden-overrun check) is the `clock_upkeep` job of limits
+(limits/jobs.py), which runs before daily tracking.
 
 The deadline and days remaining come from `limits.rule` (the one rule); this module only
 compares every open case's level on the as-of date with its active alert, in set-based
@@ -19,18 +21,18 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, Court
 from limits import rule as limits
-from limits import services as limits_services
+from limits.models import HiddenOverrunFlag
 
+from .escalation import escalate, notify_escalated
 from .models import (
     Alert,
     AlertKind,
     AlertResolution,
-    EngineSettings,
     LimitLevel,
     LimitTrackingState,
     NotificationKind,
 )
-from .notifications import notify_alert_owners, notify_raised, notify_tracking_officers, split_subject
+from .notifications import notify_raised, notify_tracking_officers, split_subject
 from .sql import insert_alerts, insert_select
 
 # Highest first: the level of a case is the first whose condition holds.
@@ -183,45 +185,38 @@ def _track(courts: list[Court], as_of: dt.date) -> dict[str, int]:
     )
 
     # 3. Escalate an overrun one step when it is still active N days after it was raised.
-    counts["escalated"] = 0
-    for court in courts:
-        engine = EngineSettings.for_court(court)
-        scope = active if len(courts) == 1 else active.filter(case__court=court)
-        counts["escalated"] += scope.filter(
-            level=LimitLevel.OVERDUE,
-            escalation_step=0,
-            raised_on__lte=as_of - dt.timedelta(days=engine.over_6m_escalation_days),
-        ).update(escalation_step=1, escalated_on=as_of)
+    counts["escalated"] = escalate(
+        courts, as_of, active, lambda engine: [(LimitLevel.OVERDUE, engine.over_6m_escalation_days)]
+    )
 
     # 4. Notifications keyed per alert: a rerun finds them written.
     written = notify_raised(active.filter(raised_on=as_of), owners=OWNERS, subjects=SUBJECTS, as_of=as_of)
-    for level, role in ESCALATES_TO.items():
-        written += notify_alert_owners(
-            active.filter(level=level, escalation_step=1, escalated_on=as_of),
-            role=role,
-            kind=NotificationKind.ALERT_ESCALATED,
-            key_suffix="escalated",
-            subject=split_subject(_("Escalated: case %(number)s is over its statutory time limit")),
-            as_of=as_of,
-        )
+    written += notify_escalated(
+        active,
+        as_of,
+        ESCALATES_TO,
+        lambda level: split_subject(_("Escalated: case %(number)s is over its statutory time limit")),
+    )
     counts["notifications"] = written
     _drop_state()
     return counts
 
 
 def track_limits(as_of: dt.date) -> dict[str, Any]:
-    """The time-limit part of the daily job, for `as_of`. Called by `alerts.tracking.track_daily`."""
+    """The time-limit part of the daily job, for `as_of`. Called by `alerts.tracking.track_daily`,
+    after the clocks' upkeep (the `clock_upkeep` job of limits, declared to run before daily
+    tracking) brought the running clocks and the hidden-overrun flags to `as_of`."""
     totals: dict[str, Any] = {}
-    upkeep = limits_services.daily_limits_job(as_of)  # running clocks, hidden-overrun flags
     totals.update(_track(list(Court.objects.order_by("pk")), as_of))
-    if upkeep["raised"]:
+    raised = HiddenOverrunFlag.objects.filter(first_flagged_on=as_of, cleared_on__isnull=True).count()
+    if raised:
+        # Keyed by the date: a rerun of the day finds it written.
         notify_tracking_officers(
             kind=NotificationKind.ALERT_RAISED,
             key=f"hidden-overruns:{as_of.isoformat()}",
-            subject=_("%(count)s new hidden-overrun flags") % {"count": upkeep["raised"]},
+            subject=_("%(count)s new hidden-overrun flags") % {"count": raised},
             on=as_of,
         )
-    totals.update({f"hidden_{k}": v for k, v in upkeep.items() if k != "refreshed"})
-    totals["clocks_refreshed"] = upkeep["refreshed"]
+    totals["hidden_flagged_today"] = raised
     totals["active"] = Alert.objects.time_limit().filter(resolved_on__isnull=True).count()
     return totals

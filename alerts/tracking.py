@@ -33,10 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.ageing import Level, level_expression, level_q, open_on_q
-from cases.models import Case, Court, User
-from cases.roles import Role
+from cases.models import Case, Court
 from jobs.models import JobOutcome, JobRun
 
+from .escalation import escalate, notify_escalated
 from .limits import track_limits
 from .models import (
     Alert,
@@ -45,10 +45,9 @@ from .models import (
     EngineSettings,
     Job,
     Notification,
-    NotificationKind,
     TrackingState,
 )
-from .notifications import insert_alert_notifications, notify_alert_owners, notify_raised, split_subject
+from .notifications import notify_raised, split_subject
 from .selectors import has_standing_plan
 from .sql import insert_alerts, insert_select, refresh_statistics, without_jit
 
@@ -114,22 +113,6 @@ def _check_as_of(as_of: dt.date) -> None:
         )
 
 
-def _notify_presidents(alerts: QuerySet[Alert], *, subject: tuple[str, str], as_of: dt.date) -> int:
-    """Escalated over-15-month alerts go to the president(s): the last step of the ladder."""
-    presidents = list(User.objects.filter(is_active=True, groups__name=Role.PRESIDENT).values_list("pk", flat=True))
-    return sum(  # one or two people, not one per case
-        insert_alert_notifications(
-            alerts,
-            Value(president),
-            kind=NotificationKind.ALERT_ESCALATED,
-            key_suffix="escalated",
-            subject=subject,
-            as_of=as_of,
-        )
-        for president in presidents
-    )
-
-
 STATE_TABLE = TrackingState._meta.db_table
 
 
@@ -176,40 +159,23 @@ def _drop_state() -> None:
 def _escalate(courts: list[Court], as_of: dt.date, active: QuerySet[Alert]) -> int:
     """Escalate one step when no plan stands N days after the alert was raised. Acknowledging does
     not stop this; only a submitted (or approved) plan does."""
-    escalated = 0
-    for court in courts:
-        engine = EngineSettings.for_court(court)
-        scope = active if len(courts) == 1 else active.filter(case__court=court)
-        for level, days in (
-            (Level.OVER_6M, engine.over_6m_escalation_days),
-            (Level.OVER_15M, engine.over_15m_escalation_days),
-        ):
-            escalated += (
-                scope.filter(level=level, escalation_step=0, raised_on__lte=as_of - dt.timedelta(days=days))
-                .exclude(has_standing_plan(None, "case_id"))
-                .update(escalation_step=1, escalated_on=as_of)
-            )
-    return escalated
+
+    def waiting(engine: EngineSettings) -> list[tuple[str, int]]:
+        return [(Level.OVER_6M, engine.over_6m_escalation_days), (Level.OVER_15M, engine.over_15m_escalation_days)]
+
+    return escalate(courts, as_of, active, waiting, unless=has_standing_plan(None, "case_id"))
 
 
 def _notify(as_of: dt.date, active: QuerySet[Alert]) -> int:
     """Notifications of the alerts raised and escalated on `as_of`, keyed per alert: a rerun finds
     them written."""
     written = notify_raised(active.filter(raised_on=as_of), owners=OWNERS, subjects=RAISED_SUBJECTS, as_of=as_of)
-    escalated_today = active.filter(escalation_step=1, escalated_on=as_of)
-    for level, role in ESCALATES_TO.items():
-        subject = _subject(_("Escalated: case %(number)s is %(level)s with no clearance plan"), level)
-        if role == "president":
-            written += _notify_presidents(escalated_today.filter(level=level), subject=subject, as_of=as_of)
-        else:
-            written += notify_alert_owners(
-                escalated_today.filter(level=level),
-                role=role,
-                kind=NotificationKind.ALERT_ESCALATED,
-                key_suffix="escalated",
-                subject=subject,
-                as_of=as_of,
-            )
+    written += notify_escalated(
+        active,
+        as_of,
+        ESCALATES_TO,
+        lambda level: _subject(_("Escalated: case %(number)s is %(level)s with no clearance plan"), level),
+    )
     return written
 
 

@@ -97,13 +97,22 @@ def test_suspended_case_keeps_its_alert(org, clerk):
     assert Alert.objects.time_limit().get(case=case).resolved_on is None
 
 
-def test_daily_job_runs_the_hidden_overrun_check(org, tracker):
+def test_daily_tracking_runs_the_clock_upkeep_first_and_tells_of_new_flags(org, tracker):
+    from alerts.jobs import run_track_daily
+    from jobs.models import JobRun
+
     case = limit_case(org)
     limits_services.record_period(None, case, reason_code="auction", start=D(2024, 4, 1), end=D(2024, 4, 5))
-    totals = track_limits(D(2024, 5, 1))
-    assert totals["hidden_raised"] == 1
-    assert Notification.objects.filter(recipient=tracker, key="hidden-overruns:2024-05-01").exists()
-    assert track_limits(D(2024, 5, 1))["hidden_raised"] == 0
+    run_track_daily(D(2024, 5, 1))
+    upkeep, tracking = JobRun.objects.order_by("pk")
+    assert (upkeep.job, tracking.job) == ("clock_upkeep", "track_daily")
+    assert upkeep.counts["raised"] == 1 and tracking.counts["limits_hidden_flagged_today"] == 1
+    told = Notification.objects.filter(recipient=tracker, key="hidden-overruns:2024-05-01")
+    assert told.count() == 1
+    run_track_daily(D(2024, 5, 1))  # a rerun of the day raises nothing new and tells nobody again
+    assert JobRun.objects.filter(job="clock_upkeep").latest("pk").counts["raised"] == 0
+    assert told.count() == 1
+    assert track_limits(D(2024, 5, 2))["hidden_flagged_today"] == 0
 
 
 def test_the_daily_job_keeps_one_active_alert_per_family(org):
