@@ -48,6 +48,8 @@ class RenderError(RuntimeError):
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a part renders. Process-wide: in a web process rendering a
+    draft, other threads go without it for those seconds (reference counting still frees memory)."""
     if not gc.isenabled():  # another thread of this process is rendering: it collects afterwards
         yield
         return
@@ -80,12 +82,15 @@ class _Worker:
     """A `python -m reports.pdf` subprocess: one part in, its PDF out, one at a time."""
 
     def __init__(self, base_url: str) -> None:
-        # Our own interpreter, running this file; the arguments are ours, not a user's.
+        # Our own interpreter, running this module; the arguments are ours, not a user's. The
+        # project's folder goes first on its path, whatever the current folder (or PYTHONSAFEPATH).
+        path = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "reports.pdf", base_url],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=_PROJECT_ROOT,
+            env={**os.environ, "PYTHONPATH": path},
         )
 
     def send(self, html: str) -> None:
