@@ -224,8 +224,8 @@ IMPORT_UPLOAD_MAX_AGE_HOURS = env.int("IMPORT_UPLOAD_MAX_AGE_HOURS", default=24)
 if IMPORT_UPLOAD_MAX_AGE_HOURS < 1:
     raise ImproperlyConfigured("IMPORT_UPLOAD_MAX_AGE_HOURS must be 1 or more (hours).")
 
-# A draft bulletin's PDF is rendered on the fly when downloaded (WeasyPrint: about 4 ms of CPU a
-# case, in this process). Drafts of more cases than this are not: the request would take too long.
+# A draft bulletin's PDF is rendered on the fly when downloaded (WeasyPrint: about 5 ms of CPU a
+# case, in the web process). Drafts of more cases than this are not: the request would take too long.
 # The published PDF is rendered in the background and stored, whatever its size.
 BULLETIN_DRAFT_PDF_MAX_CASES = env.int("BULLETIN_DRAFT_PDF_MAX_CASES", default=500)
 # The bulletin's PDF is rendered in parts of this many cases (WeasyPrint holds a part's layout in
