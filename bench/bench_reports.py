@@ -30,6 +30,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
 from cases import ageing  # noqa: E402
 from cases.models import Case, Division, User  # noqa: E402
 from reports import exports, selectors, services  # noqa: E402
@@ -69,7 +71,7 @@ def main() -> None:
         action="store_true",
         help="Also render the PDF of 2024-06 (about 2,000 cases, a real court's size).",
     )
-    parser.add_argument("--pdf-full", action="store_true", help="And of 2026-10 (24,000 cases: about 20 minutes).")
+    parser.add_argument("--pdf-full", action="store_true", help="And of 2026-10 (24,000 cases: minutes).")
     parser.add_argument("--skip", action="store_true", help="Only the PDFs (bulletins already built).")
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
@@ -129,10 +131,12 @@ def main() -> None:
 
 
 def pdfs(big: Bulletin | None) -> None:
-    """Last: peak RSS is the process's, so these show what rendering in parts costs."""
+    """Last: peak RSS is the process's (the worker processes' is not counted: bench/bench_pdf.py
+    measures the PDF in detail)."""
     small = services.build_bulletin(Period(2024, 6)).bulletin
     for bulletin in (small, big) if big else (small,):
-        label = f"bulletin PDF {bulletin.period}, {bulletin.items.count():,} cases (parts of {exports.PDF_CHUNK_ROWS})"
+        parts = settings.BULLETIN_PDF_CHUNK_ROWS
+        label = f"bulletin PDF {bulletin.period}, {bulletin.items.count():,} cases (parts of {parts})"
         pdf, _t = timed(label, exports.bulletin_pdf, bulletin)
         print(f"  {len(pdf) / 1e6:.1f} MB", flush=True)
 

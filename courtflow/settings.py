@@ -227,10 +227,17 @@ IMPORT_UPLOAD_MAX_AGE_HOURS = env.int("IMPORT_UPLOAD_MAX_AGE_HOURS", default=24)
 if IMPORT_UPLOAD_MAX_AGE_HOURS < 1:
     raise ImproperlyConfigured("IMPORT_UPLOAD_MAX_AGE_HOURS must be 1 or more (hours).")
 
-# A draft bulletin's PDF is rendered on the fly when downloaded (WeasyPrint: about 40 ms of CPU a
-# case). Drafts of more cases than this are not: the request would take minutes. The published PDF
-# is rendered in the background and stored, whatever its size.
+# A draft bulletin's PDF is rendered on the fly when downloaded (WeasyPrint: about 5 ms of CPU a
+# case, in the web process). Drafts of more cases than this are not: the request would take too long.
+# The published PDF is rendered in the background and stored, whatever its size.
 BULLETIN_DRAFT_PDF_MAX_CASES = env.int("BULLETIN_DRAFT_PDF_MAX_CASES", default=500)
+# The bulletin's PDF is rendered in parts of this many cases (WeasyPrint holds a part's layout in
+# memory, about 100 KB a case), a list of more than one part by up to BULLETIN_PDF_PROCESSES worker
+# processes at once (reports.pdf; default one per core this process may use).
+BULLETIN_PDF_CHUNK_ROWS = env.int("BULLETIN_PDF_CHUNK_ROWS", default=500)
+BULLETIN_PDF_PROCESSES = env.int("BULLETIN_PDF_PROCESSES", default=len(os.sched_getaffinity(0)))
+if BULLETIN_PDF_CHUNK_ROWS < 1 or BULLETIN_PDF_PROCESSES < 1:
+    raise ImproperlyConfigured("BULLETIN_PDF_CHUNK_ROWS and BULLETIN_PDF_PROCESSES must be 1 or more.")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
@@ -338,6 +345,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each step of each page at INFO: thousands of lines per bulletin PDF.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
 
 # --- Job schedules ----------------------------------------------------------------------

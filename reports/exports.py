@@ -5,7 +5,8 @@ Big bulletins stay bounded in memory: items are read with `.iterator()` in chunk
 yielded line by line (for a StreamingHttpResponse), XLSX is written by openpyxl's write-only
 mode (rows go to a temporary file as they come). The PDF is rendered by WeasyPrint with an
 installed CJK font (WenQuanYi Micro Hei or Noto Sans CJK), so Chinese glyphs are embedded rather than
-drawn as boxes; with none installed, rendering refuses (reports/fonts.py).
+drawn as boxes; with none installed, rendering refuses (reports/fonts.py). It is rendered in parts,
+by worker processes when long, and joined and numbered by reports/pdf.py.
 
 Spreadsheet cells that start with =, +, - or @ (or a tab/carriage return) are prefixed with a
 quote: a party's name typed as "=HYPERLINK(…)" must stay text when a clerk opens the file.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import IO, Any
@@ -32,17 +34,17 @@ from openpyxl.styles import Font
 from alerts.models import DispatchList, PlanReason, PlanStatus
 from cases.ageing import Level
 
-from . import selectors
+from . import pdf, selectors
 from .fonts import require_cjk_font
 from .models import Bulletin, BulletinFigure, FigureScope
 
 CHUNK = 2000
-# Cases per separately rendered part of the PDF (see bulletin_pdf).
-PDF_CHUNK_ROWS = 500
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_CONTENT_TYPE = "application/pdf"
+
+log = logging.getLogger(__name__)
 
 
 def safe_cell(value: Any) -> Any:
@@ -359,10 +361,10 @@ def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield chunk
 
 
-def bulletin_html_parts(bulletin: Bulletin, *, chunk_rows: int = PDF_CHUNK_ROWS) -> Iterator[tuple[str, dict]]:
+def bulletin_html_parts(bulletin: Bulletin, *, chunk_rows: int) -> Iterator[tuple[str, dict]]:
     """The bulletin as printable HTML, in parts: (template, context) for the front matter
     (summary, division and handler tables), then the key warnings and the full list in
-    chunks of `chunk_rows` cases. The caller adds `first_page` to each context."""
+    chunks of `chunk_rows` cases."""
     doc = selectors.bulletin_document(bulletin)
     yield (
         "reports/bulletin_pdf.html",
@@ -400,32 +402,50 @@ def draft_pdf_refused(bulletin: Bulletin) -> str:
     ) % {"count": f"{count:,}", "limit": f"{limit:,}"}
 
 
-def bulletin_pdf(bulletin: Bulletin, *, language: str | None = None, chunk_rows: int = PDF_CHUNK_ROWS) -> bytes:
-    """Render the bulletin as PDF (A4, Chinese glyphs embedded).
+def bulletin_pdf(
+    bulletin: Bulletin,
+    *,
+    language: str | None = None,
+    chunk_rows: int | None = None,
+    processes: int | None = None,
+) -> bytes:
+    """Render the bulletin as PDF (A4, Chinese glyphs embedded, pages numbered throughout).
 
-    WeasyPrint lays out a whole document in memory (about 100 KB per table row: a 25,000-case
-    list took several GB in one go), so the document is rendered in parts of `chunk_rows`
-    cases and the parts' pages are joined with pypdf; page numbers run on across parts.
-    Memory stays bounded by one part. A published bulletin's stored PDF (`bulletin.pdf`, with
-    `pdf_sha256`) is the document of record; this function renders afresh.
+    The list is rendered in parts of `chunk_rows` cases (settings.BULLETIN_PDF_CHUNK_ROWS), by up
+    to `processes` worker processes at once (settings.BULLETIN_PDF_PROCESSES; 1: in this process),
+    and the parts are joined and numbered by reports.pdf: memory stays bounded by a part per
+    process. A published bulletin's stored PDF (`bulletin.pdf`, with `pdf_sha256`) is the document
+    of record; this function renders afresh.
     """
     require_cjk_font()  # never a PDF of empty boxes (and before WeasyPrint's fonts are loaded)
-    from pypdf import PdfReader, PdfWriter  # heavy imports, only where a PDF is made
-    from weasyprint import HTML
-
-    writer = PdfWriter()
-    next_page = 1
+    chunk_rows = chunk_rows or settings.BULLETIN_PDF_CHUNK_ROWS
+    listed = bulletin.items.count()
+    if processes is None:
+        # A list of one part (a draft downloaded from a page, say) renders here: starting the
+        # workers would take longer than they could save.
+        processes = settings.BULLETIN_PDF_PROCESSES if listed > chunk_rows else 1
+    log.info(
+        "bulletin %s (%s): rendering the PDF of %s listed cases in parts of %s, %s",
+        bulletin.pk,
+        bulletin.period,
+        listed,
+        chunk_rows,
+        f"{processes} worker processes" if processes > 1 else "in this process",
+    )
+    base_url = str(settings.BASE_DIR)
     with translation.override(language or settings.LANGUAGE_CODE):
-        for template, context in bulletin_html_parts(bulletin, chunk_rows=chunk_rows):
-            html = render_to_string(template, {**context, "first_page": next_page})
-            part = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
-            reader = PdfReader(io.BytesIO(part))
-            writer.append(reader)
-            next_page += len(reader.pages)
-    writer.add_metadata({"/Title": f"{bulletin.court.name} {bulletin.period} {bulletin.title}"})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+        htmls = (render_to_string(t, c) for t, c in bulletin_html_parts(bulletin, chunk_rows=chunk_rows))
+
+        def numbers(first: int, count: int) -> str:
+            context = {"bulletin": bulletin, "first_page": first, "pages": range(count)}
+            return render_to_string("reports/bulletin_pdf_numbers.html", context)
+
+        return pdf.join_numbered(
+            pdf.render_parts(htmls, base_url=base_url, processes=processes),
+            numbers=numbers,
+            base_url=base_url,
+            metadata={"/Title": f"{bulletin.court.name} {bulletin.period} {bulletin.title}"},
+        )
 
 
 # --- weekly dispatch list -------------------------------------------------------------------

@@ -377,7 +377,8 @@ def build_due_bulletins(
 
 
 # The publishing task's hard time limit (reports.tasks.publish_bulletin_task): rendering the
-# 24,000-case demo bulletin takes about 20 minutes.
+# 24,000-case demo bulletin takes about 2 minutes on two cores (bench/RESULTS.md), 6 to 7 on a
+# machine busy with other work; the limit leaves room for a slower, busier server.
 PUBLISH_TIME_LIMIT = 25 * 60
 # Attempts of one publication when the process rendering it dies (killed, out of memory): the
 # task is sent again after each loss, at most PUBLISH_ATTEMPTS times in all, so a bulletin that

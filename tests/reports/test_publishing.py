@@ -137,7 +137,7 @@ def test_the_soft_time_limit_puts_the_bulletin_back_to_draft(org, draft, monkeyp
     def too_slow(*args, **kwargs):
         raise SoftTimeLimitExceeded("SoftTimeLimitExceeded()")
 
-    # The limit hits while WeasyPrint renders (20 minutes on the demo bulletin).
+    # The limit hits while WeasyPrint renders (minutes on a big bulletin and a busy server).
     monkeypatch.setattr("reports.exports.bulletin_pdf", too_slow)
     services.start_publishing(draft, org.officer)
     with pytest.raises(SoftTimeLimitExceeded):

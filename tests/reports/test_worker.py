@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
+from pypdf import PdfReader
 
 from alerts.models import Notification, NotificationKind
 from jobs.locks import advisory_key
@@ -56,6 +58,35 @@ def test_publishing_through_a_real_worker(transactional_db, org, client, setting
     assert Notification.objects.filter(kind=NotificationKind.BULLETIN).count() == 2
     assert not JobRun.objects.filter(outcome="waiting").exists()  # it was queued, not left waiting
     assert f"{services.PUBLISH_TASK}[" in output and "succeeded" in output
+
+
+@pytest.mark.slow
+def test_a_prefork_pool_process_renders_a_long_bulletin_in_worker_processes(transactional_db, org, settings, tmp_path):
+    """Celery's prefork pool processes are daemonic, and multiprocessing refuses to start children
+    there; the PDF's worker processes are plain subprocesses, so a pool process starts them."""
+    for i in range(7):
+        org.case(D(2024, 1, 1) + dt.timedelta(days=9 * i), judge=("civil-a", "enf-a")[i % 2])
+    bulletin = services.build_bulletin(Period(2025, 2)).bulletin
+    var = tmp_path / "var"
+    settings.MEDIA_ROOT = var / "media"
+    env = {"COURTFLOW_VAR_DIR": str(var), "BULLETIN_PDF_CHUNK_ROWS": "2", "BULLETIN_PDF_PROCESSES": "2"}
+    with (
+        celery_worker(tmp_path, broker=settings.CELERY_BROKER_URL, env=env, pool="prefork") as worker,
+        default_queue(worker.queue),
+    ):
+        services.start_publishing(bulletin, org.officer)  # outside a transaction: sent at once
+        done = wait_for(lambda: Bulletin.objects.get().status != BulletinStatus.PUBLISHING, 120)
+        output = worker.output(1_000_000)
+    assert done, output[-4000:]
+    bulletin = Bulletin.objects.get()
+    assert bulletin.status == BulletinStatus.PUBLISHED, (bulletin.publish_error, output[-4000:])
+    assert "rendering the PDF of 7 listed cases in parts of 2, 2 worker processes" in output
+    with bulletin.pdf.open("rb") as fh:
+        pages = PdfReader(io.BytesIO(fh.read())).pages
+    # Front matter, key warnings ("None."), four parts of the list: numbered on across them all.
+    assert len(pages) >= 6
+    for n, page in enumerate(pages, start=1):
+        assert page.extract_text().rstrip().endswith(f"2025-02 · {n}"), n
 
 
 # --- a pool process killed while it publishes ---------------------------------------------------
