@@ -20,6 +20,7 @@ from django.db.models import Case as SqlCase
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Court
+from common.sql import analyze, drop_table, insert_select
 from limits import rule as limits
 from limits.models import HiddenOverrunFlag
 
@@ -33,7 +34,7 @@ from .models import (
     NotificationKind,
 )
 from .notifications import notify_raised, notify_tracking_officers, split_subject
-from .sql import insert_alerts, insert_select
+from .sql import insert_alerts
 
 # Highest first: the level of a case is the first whose condition holds.
 LEVEL_DAYS = [(LimitLevel.DAYS_7, 7), (LimitLevel.DAYS_15, 15), (LimitLevel.DAYS_30, 30)]
@@ -125,16 +126,12 @@ def _fill_state(courts: list[Court], as_of: dt.date) -> int:
             filled += insert_select(
                 LimitTrackingState, ["case", "court_id", "level", "deadline", "stopped", "candidate"], rows
             )
-    if connection.vendor == "postgresql":
-        # Autovacuum never analyses temporary tables (see alerts.tracking).
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {STATE_TABLE}")
+    analyze(LimitTrackingState)  # autovacuum never analyses temporary tables (see alerts.tracking)
     return filled
 
 
 def _drop_state() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
+    drop_table(LimitTrackingState)
 
 
 def _track(courts: list[Court], as_of: dt.date) -> dict[str, int]:

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from cases.ageing import Level, level_expression, level_q, open_on_q
 from cases.models import Case, Court
+from common.sql import analyze, drop_table, insert_select, refresh_statistics, without_jit
 from jobs.models import JobOutcome, JobRun
 
 from .escalation import escalate, notify_escalated
@@ -49,7 +50,7 @@ from .models import (
 )
 from .notifications import notify_raised, split_subject
 from .selectors import has_standing_plan
-from .sql import insert_alerts, insert_select, refresh_statistics, without_jit
+from .sql import insert_alerts
 
 SIX_MONTH_LEVELS = (Level.APPROACHING_6M, Level.OVER_6M)
 
@@ -143,17 +144,14 @@ def _fill_state(courts: list[Court], as_of: dt.date) -> int:
         filled += insert_select(
             TrackingState, ["case", "court_id", "level", "line", "line_6m", "line_15m", "candidate"], rows
         )
-    if connection.vendor == "postgresql":
-        # Autovacuum never analyses temporary tables; without statistics the planner picks nested
-        # loops over the whole table for the semi-joins below (seconds instead of milliseconds).
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {STATE_TABLE}")
+    # Autovacuum never analyses temporary tables; without statistics the planner picks nested
+    # loops over the whole table for the semi-joins below (seconds instead of milliseconds).
+    analyze(TrackingState)
     return filled
 
 
 def _drop_state() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {STATE_TABLE}")
+    drop_table(TrackingState)
 
 
 def _escalate(courts: list[Court], as_of: dt.date, active: QuerySet[Alert]) -> int:

@@ -189,6 +189,13 @@ def analyze(*models: type[Model]) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
+def drop_table(model: type[Model]) -> None:
+    """DROP the table of `model` if it exists: a temporary table a job filled for one run."""
+    connection = connections["default"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(model._meta.db_table)}")
+
+
 # --- date arithmetic in expressions --------------------------------------------------------------
 # Day counts only: calendar months belong to cases.ageing (the ageing lines) and limits.rule.
 
