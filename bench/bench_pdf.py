@@ -46,6 +46,7 @@ from pypdf import PdfReader  # noqa: E402
 
 from reports import exports, services  # noqa: E402
 from reports.models import Bulletin  # noqa: E402
+from reports.periods import Period  # noqa: E402
 
 REASONS = [
     "等待鉴定机构出具鉴定意见",
@@ -116,7 +117,7 @@ def main() -> None:
         print(json.dumps(measure(args.measure, processes)), flush=True)
         return
 
-    periods = args.periods.split(",")
+    periods = [Period.parse(p) for p in args.periods.split(",")]  # the edge: text from the command line
     if not args.skip_build:
         for period in periods:
             start = time.perf_counter()

@@ -15,9 +15,10 @@ import pytest
 from pypdf import PdfReader
 
 from reports import exports, pdf, services
+from reports.periods import Period
 
 D = dt.date
-PERIOD = "2025-02"
+PERIOD = Period(2025, 2)
 REASON = "被执行人名下暂无可供执行的财产，正在继续调查其银行账户及不动产登记情况"
 
 
