@@ -54,7 +54,7 @@ class RenderError(RuntimeError):
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a part renders. Process-wide: in a web process rendering a
     draft, other threads go without it for those seconds (reference counting still frees memory)."""
-    if not gc.isenabled():  # another thread of this process is rendering: it collects afterwards
+    if not gc.isenabled():  # another thread of this process is rendering: it turns it on again
         yield
         return
     gc.disable()
@@ -163,7 +163,8 @@ class _Worker:
 def _render_in_processes(htmls: Iterable[str], base_url: str, processes: int) -> Iterator[bytes]:
     """Parts rendered by up to `processes` workers, yielded in order. Part i goes to worker
     i % processes, so the oldest part in flight is always on the worker the next part needs; the
-    next part is sent before the finished one is handed on, so no worker waits for the joining."""
+    next part is sent before the finished one is handed on, so that worker renders while the
+    caller joins."""
     workers: list[_Worker] = []
     in_flight: deque[_Worker] = deque()
     failed = False
