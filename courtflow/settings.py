@@ -232,8 +232,9 @@ if IMPORT_UPLOAD_MAX_AGE_HOURS < 1:
 # The published PDF is rendered in the background and stored, whatever its size.
 BULLETIN_DRAFT_PDF_MAX_CASES = env.int("BULLETIN_DRAFT_PDF_MAX_CASES", default=500)
 # The bulletin's PDF is rendered in parts of this many cases (WeasyPrint holds a part's layout in
-# memory, about 100 KB a case), a list of more than one part by up to BULLETIN_PDF_PROCESSES worker
-# processes at once (reports.pdf; default one per core this process may use).
+# memory: a process rendering parts of 500 peaks at about 130 MB), a list of more than one part by
+# up to BULLETIN_PDF_PROCESSES worker processes at once (reports.pdf; default: one per CPU this
+# process may run on).
 BULLETIN_PDF_CHUNK_ROWS = env.int("BULLETIN_PDF_CHUNK_ROWS", default=500)
 BULLETIN_PDF_PROCESSES = env.int("BULLETIN_PDF_PROCESSES", default=len(os.sched_getaffinity(0)))
 if BULLETIN_PDF_CHUNK_ROWS < 1 or BULLETIN_PDF_PROCESSES < 1:
