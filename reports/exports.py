@@ -23,6 +23,7 @@ from itertools import chain
 from typing import IO, Any
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.http import FileResponse, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -419,11 +420,15 @@ def bulletin_pdf(
     """
     require_cjk_font()  # never a PDF of empty boxes (and before WeasyPrint's fonts are loaded)
     chunk_rows = chunk_rows or settings.BULLETIN_PDF_CHUNK_ROWS
-    listed = bulletin.items.count()
+    counts = bulletin.items.aggregate(listed=Count("pk"), key=Count("pk", filter=Q(key_warning=True)))
+    listed = counts["listed"]
     if processes is None:
         # A list of one part (a draft downloaded from a page, say) renders here: starting the
         # workers would take longer than they could save.
         processes = settings.BULLETIN_PDF_PROCESSES if listed > chunk_rows else 1
+    # The front matter, then each section in parts (an empty one is a part too: "None.").
+    parts = 1 + sum(max(1, -(-n // chunk_rows)) for n in (counts["key"], listed))
+    processes = min(processes, parts)
     log.info(
         "bulletin %s (%s): rendering the PDF of %s listed cases in parts of %s, %s",
         bulletin.pk,

@@ -169,10 +169,10 @@ def _render_in_processes(htmls: Iterable[str], base_url: str, processes: int) ->
     in_flight: deque[_Worker] = deque()
     failed = False
     try:
+        # All at once, first: they start up while the first parts are read and written.
+        workers.extend(_Worker(base_url) for _ in range(processes))
         for i, html in enumerate(htmls):
             done = in_flight.popleft().receive() if len(in_flight) == processes else None
-            if len(workers) < processes:
-                workers.append(_Worker(base_url))
             worker = workers[i % processes]
             worker.send(html)
             in_flight.append(worker)
@@ -201,6 +201,7 @@ def _serve(base_url: str) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which stops us
+    render("<p>字</p>", base_url)  # WeasyPrint, the stylesheet and the fonts loaded before the first part
     stdin = sys.stdin.buffer
     # The frames need stdout to themselves: anything printed (by Python or a C library) goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
