@@ -14,7 +14,7 @@ Run by hand against a private database (it builds bulletins, and --plans writes 
 Each rendering runs in a fresh interpreter, so its peak RSS is its own, and so are the worker
 processes it starts (their CPU time and the largest one's peak RSS, from RUSAGE_CHILDREN). The
 demo's cases have no clearance plans: --plans gives that share of each bulletin's items a plan with
-a reason of 12 to 40 characters (as a court's list would have, and a taller row), then rebuilds the
+a reason of 8 to 36 characters (as a court's list would have, and a taller row), then rebuilds the
 bulletins. Prints one line per rendering; figures go to bench/RESULTS.md by hand, with the load
 average printed before and after (other people share the machine).
 

@@ -377,7 +377,7 @@ def build_due_bulletins(
 
 
 # The publishing task's hard time limit (reports.tasks.publish_bulletin_task): rendering the
-# 24,000-case demo bulletin takes about 2 minutes on two cores (bench/RESULTS.md), 6 to 7 on a
+# 24,000-case demo bulletin takes about 1.5 minutes on two cores (bench/RESULTS.md), up to 7 on a
 # machine busy with other work; the limit leaves room for a slower, busier server.
 PUBLISH_TIME_LIMIT = 25 * 60
 # Attempts of one publication when the process rendering it dies (killed, out of memory): the
