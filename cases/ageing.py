@@ -265,24 +265,6 @@ def level_expression(as_of: dt.date, warning_days: WarningDays = DEFAULT_WARNING
     )
 
 
-def age_months_expression(as_of: dt.date, oldest_filed_on: dt.date, prefix: str = "") -> Case:
-    """An annotation giving each case open on `as_of` its age in whole months (as `age()`).
-
-    Built from `filed_cutoff()`, so no month arithmetic happens in SQL: a case is at least
-    m months old on D when its m-month line is on or before D, i.e. when it was filed on or
-    before `filed_cutoff(m, D + 1 day)`. The cut-offs fall as m grows, so one WHEN per month
-    of the oldest case's age, tested from the youngest up, gives the age. `oldest_filed_on`
-    bounds the expression (a few dozen WHENs for a court's open cases).
-    """
-    day_after = as_of + dt.timedelta(days=1)
-    oldest = age_months_on(oldest_filed_on, as_of)
-    whens = [
-        When(**{f"{prefix}filed_on__gt": filed_cutoff(months + 1, day_after)}, then=Value(months))
-        for months in range(0, oldest)
-    ]
-    return Case(*whens, default=Value(oldest), output_field=IntegerField())
-
-
 # The columns `age_annotations()` adds, by `Ageing` attribute (a case has an `is_open` property).
 AGE_COLUMNS = {
     "is_open": "ageing_is_open",

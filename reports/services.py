@@ -131,7 +131,7 @@ def _insert_items(bulletin: Bulletin, court: Court, previous: Bulletin | None) -
         "cause": F("cause"),
         "filed_on": F("filed_on"),
         "age_days": DaysBetween(_date(as_of), F("filed_on")),
-        "age_months": ageing.age_months_expression(as_of, oldest),
+        "age_months": ageing.months_since_filing_expression(_date(as_of)),  # listed: open on as_of
         "over_12m": ExpressionWrapper(ageing.over_line_q(12, as_of), output_field=BooleanField()),
         "key_warning": ExpressionWrapper(ageing.over_line_q(15, as_of), output_field=BooleanField()),
         "division": F("division_id"),
